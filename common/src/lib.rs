@@ -1,0 +1,1 @@
+//! The messaging crate every node uses.

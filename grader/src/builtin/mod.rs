@@ -1,0 +1,1 @@
+//! The builtin engine: a Rust re-implementation of Maelstrom's harness.

@@ -1,0 +1,18 @@
+//! The Gossip Glomers grader: builds a learner's node, runs a level's workload against it with one
+//! of two engines, and explains the verdict in plain words.
+//!
+//! - [`manifest`] is the table of levels everything is driven by; [`options`] reads their flags.
+//! - [`builtin`] re-implements Maelstrom's harness in Rust; [`maelstrom`] shells out to the real one.
+//! - [`checkers`] are pure functions of a [`history::History`]; both engines report into a
+//!   [`verdict::Verdict`], which [`report`] prints.
+
+pub mod builtin;
+pub mod checkers;
+pub mod edn;
+pub mod history;
+pub mod maelstrom;
+pub mod manifest;
+pub mod netstats;
+pub mod options;
+pub mod value;
+pub mod verdict;

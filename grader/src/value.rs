@@ -1,0 +1,356 @@
+//! The one value type every history and result is made of.
+//!
+//! Maelstrom's histories are EDN (keywords, vectors, sets, maps with any keys), while the builtin
+//! engine records JSON bodies from the wire. Checkers must work on both, so both are converted into
+//! this [`Value`], which keeps the distinctions Clojure's equality keeps: `1`, `1.0` and `"1"` are
+//! three different values, and a keyword `:ok` is not the string `"ok"`.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// An EDN-shaped value. Lists and vectors are both [`Value::Vec`]: Clojure compares them as equal.
+#[derive(Debug, Clone)]
+pub enum Value {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// A keyword, stored without its leading colon (`:ok` is `Keyword("ok")`).
+    Keyword(String),
+    /// A symbol (rare in histories; kept so that nothing is lost).
+    Symbol(String),
+    Vec(Vec<Value>),
+    /// A set, its elements in sorted order.
+    Set(Vec<Value>),
+    /// A map, its entries in the order they were read or built.
+    Map(Vec<(Value, Value)>),
+    /// A tagged literal such as `#jepsen.history.Op{...}`: the tag and the value it tags.
+    Tagged(String, Box<Value>),
+}
+
+impl Value {
+    /// A keyword value, from its name without the colon.
+    pub fn keyword(name: &str) -> Value {
+        Value::Keyword(name.to_owned())
+    }
+
+    /// A map from `(keyword, value)` pairs, the most common shape in results.
+    pub fn keyword_map<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+        Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Value::keyword(k), v))
+                .collect(),
+        )
+    }
+
+    pub fn is_nil(&self) -> bool {
+        matches!(self, Value::Nil)
+    }
+
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The number as a float, for integers and floats alike.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The keyword's name, without the colon.
+    pub fn as_keyword(&self) -> Option<&str> {
+        match self {
+            Value::Keyword(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The elements of a vector, list or set.
+    pub fn as_slice(&self) -> Option<&[Value]> {
+        match self {
+            Value::Vec(v) | Value::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Value, Value)]> {
+        match self {
+            Value::Map(m) => Some(m),
+            Value::Tagged(_, inner) => inner.as_map(),
+            _ => None,
+        }
+    }
+
+    /// Looks up a keyword key in a map (or a tagged map such as a `#jepsen.history.Op`).
+    pub fn get(&self, keyword: &str) -> Option<&Value> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_keyword() == Some(keyword))
+            .map(|(_, v)| v)
+    }
+
+    /// Looks up any key in a map.
+    pub fn get_value(&self, key: &Value) -> Option<&Value> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Follows a path of keyword keys: `results.path(&["net", "servers", "msgs-per-op"])`.
+    pub fn path(&self, keywords: &[&str]) -> Option<&Value> {
+        keywords.iter().try_fold(self, |v, k| v.get(k))
+    }
+
+    /// Converts a JSON value as it came off the wire. Object keys become strings, as Maelstrom's
+    /// nested maps keep string keys.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Nil,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Array(a) => Value::Vec(a.iter().map(Value::from_json).collect()),
+            serde_json::Value::Object(o) => Value::Map(
+                o.iter()
+                    .map(|(k, v)| (Value::Str(k.clone()), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Converts to JSON for sending on the wire. Keywords become strings; map keys are rendered as
+    /// strings (JSON has no other kind).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Nil => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) | Value::Keyword(s) | Value::Symbol(s) => J::String(s.clone()),
+            Value::Vec(v) | Value::Set(v) => J::Array(v.iter().map(Value::to_json).collect()),
+            Value::Map(m) => J::Object(
+                m.iter()
+                    .map(|(k, v)| {
+                        let key = match k {
+                            Value::Str(s) | Value::Keyword(s) | Value::Symbol(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        (key, v.to_json())
+                    })
+                    .collect(),
+            ),
+            Value::Tagged(_, inner) => inner.to_json(),
+        }
+    }
+
+    /// A rank per variant, so that values of different kinds have a total order.
+    fn rank(&self) -> u8 {
+        match self {
+            Value::Nil => 0,
+            Value::Bool(_) => 1,
+            Value::Int(_) => 2,
+            Value::Float(_) => 3,
+            Value::Str(_) => 4,
+            Value::Keyword(_) => 5,
+            Value::Symbol(_) => 6,
+            Value::Vec(_) => 7,
+            Value::Set(_) => 8,
+            Value::Map(_) => 9,
+            Value::Tagged(..) => 10,
+        }
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Value {}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A total order: by kind first, then by content. Integers and floats never compare equal, as in
+/// Clojure's `=`. Maps compare as sorted entry lists, so entry order does not matter.
+impl Ord for Value {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Value::Nil, Value::Nil) => Ordering::Equal,
+            (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+            (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::Float(a), Value::Float(b)) => a.total_cmp(b),
+            (Value::Str(a), Value::Str(b))
+            | (Value::Keyword(a), Value::Keyword(b))
+            | (Value::Symbol(a), Value::Symbol(b)) => a.cmp(b),
+            (Value::Vec(a), Value::Vec(b)) | (Value::Set(a), Value::Set(b)) => a.cmp(b),
+            (Value::Map(a), Value::Map(b)) => {
+                let mut a: Vec<_> = a.iter().collect();
+                let mut b: Vec<_> = b.iter().collect();
+                a.sort();
+                b.sort();
+                a.cmp(&b)
+            }
+            (Value::Tagged(ta, a), Value::Tagged(tb, b)) => ta.cmp(tb).then_with(|| a.cmp(b)),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.rank().hash(state);
+        match self {
+            Value::Nil => {}
+            Value::Bool(b) => b.hash(state),
+            Value::Int(i) => i.hash(state),
+            Value::Float(f) => f.to_bits().hash(state),
+            Value::Str(s) | Value::Keyword(s) | Value::Symbol(s) => s.hash(state),
+            Value::Vec(v) | Value::Set(v) => v.hash(state),
+            Value::Map(m) => {
+                let mut entries: Vec<_> = m.iter().collect();
+                entries.sort();
+                entries.hash(state);
+            }
+            Value::Tagged(t, v) => {
+                t.hash(state);
+                v.hash(state);
+            }
+        }
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Str(s.to_owned())
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+/// Prints the value as EDN, the way a history line shows it.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn join(f: &mut fmt::Formatter<'_>, items: &[Value]) -> fmt::Result {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                write!(f, "{item}")?;
+            }
+            Ok(())
+        }
+        match self {
+            Value::Nil => f.write_str("nil"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) if x.fract() == 0.0 && x.is_finite() => write!(f, "{x:.1}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Str(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
+            Value::Keyword(k) => write!(f, ":{k}"),
+            Value::Symbol(s) => f.write_str(s),
+            Value::Vec(v) => {
+                f.write_str("[")?;
+                join(f, v)?;
+                f.write_str("]")
+            }
+            Value::Set(v) => {
+                f.write_str("#{")?;
+                join(f, v)?;
+                f.write_str("}")
+            }
+            Value::Map(m) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k} {v}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Tagged(tag, v) => write!(f, "#{tag}{v}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_floats_and_strings_are_distinct_as_in_clojure() {
+        assert_ne!(Value::Int(1), Value::Float(1.0));
+        assert_ne!(Value::Int(1), Value::Str("1".into()));
+        assert_ne!(Value::Str("ok".into()), Value::keyword("ok"));
+    }
+
+    #[test]
+    fn maps_compare_regardless_of_entry_order() {
+        let a = Value::keyword_map([("a", Value::Int(1)), ("b", Value::Int(2))]);
+        let b = Value::keyword_map([("b", Value::Int(2)), ("a", Value::Int(1))]);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn json_round_trip_keeps_numbers_apart() {
+        let json = serde_json::json!({"type": "read_ok", "value": 3.0, "n": 3});
+        let v = Value::from_json(&json);
+        assert_eq!(v.get_value(&"value".into()), Some(&Value::Float(3.0)));
+        assert_eq!(v.get_value(&"n".into()), Some(&Value::Int(3)));
+        assert_eq!(v.to_json(), json);
+    }
+
+    #[test]
+    fn displays_as_edn() {
+        let v = Value::Vec(vec![
+            Value::keyword("r"),
+            Value::Int(9),
+            Value::Nil,
+            Value::Str("a\"b".into()),
+        ]);
+        assert_eq!(v.to_string(), r#"[:r 9 nil "a\"b"]"#);
+    }
+}
