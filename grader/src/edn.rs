@@ -53,9 +53,10 @@ fn convert(value: &edn_format::Value) -> Value {
         E::Set(set) => Value::Set(set.iter().map(convert).collect()),
         E::Inst(t) => Value::Str(t.to_rfc3339()),
         E::Uuid(u) => Value::Str(u.to_string()),
-        E::TaggedElement(tag, inner) => {
-            Value::Tagged(qualified(tag.namespace(), tag.name()), Box::new(convert(inner)))
-        }
+        E::TaggedElement(tag, inner) => Value::Tagged(
+            qualified(tag.namespace(), tag.name()),
+            Box::new(convert(inner)),
+        ),
     }
 }
 
@@ -82,7 +83,10 @@ mod tests {
     #[test]
     fn reads_sets_numbers_and_string_keys() {
         let v = parse(r#"{:a #{1 2}, "k" 2.5, 0 nil, :valid? true}"#).unwrap();
-        assert_eq!(v.get("a"), Some(&Value::Set(vec![Value::Int(1), Value::Int(2)])));
+        assert_eq!(
+            v.get("a"),
+            Some(&Value::Set(vec![Value::Int(1), Value::Int(2)]))
+        );
         assert_eq!(v.get_value(&"k".into()), Some(&Value::Float(2.5)));
         assert_eq!(v.get_value(&Value::Int(0)), Some(&Value::Nil));
         assert_eq!(v.get("valid?"), Some(&Value::Bool(true)));

@@ -102,7 +102,10 @@ impl Op {
     pub fn from_value(v: &Value) -> Result<Op, HistoryError> {
         let missing = |key: &str| HistoryError::Malformed(format!("no {key} in {v}"));
         let index = v.get("index").and_then(Value::as_int).unwrap_or(-1);
-        let time = v.get("time").and_then(Value::as_int).ok_or_else(|| missing(":time"))?;
+        let time = v
+            .get("time")
+            .and_then(Value::as_int)
+            .ok_or_else(|| missing(":time"))?;
         let kind = v
             .get("type")
             .and_then(Value::as_keyword)
@@ -118,7 +121,12 @@ impl Op {
             Some(other) => other.to_string(),
             None => return Err(missing(":f")),
         };
-        let mut op = Op::new(kind, process, &f, v.get("value").cloned().unwrap_or(Value::Nil));
+        let mut op = Op::new(
+            kind,
+            process,
+            &f,
+            v.get("value").cloned().unwrap_or(Value::Nil),
+        );
         op.index = usize::try_from(index).unwrap_or(0);
         op.time = u64::try_from(time).unwrap_or(0);
         for (k, val) in v.as_map().unwrap_or_default() {
@@ -157,7 +165,11 @@ impl Op {
         }
         let mut map = Value::keyword_map(entries);
         if let Value::Map(m) = &mut map {
-            m.extend(self.extra.iter().map(|(k, v)| (Value::keyword(k), v.clone())));
+            m.extend(
+                self.extra
+                    .iter()
+                    .map(|(k, v)| (Value::keyword(k), v.clone())),
+            );
         }
         map
     }
@@ -166,7 +178,14 @@ impl Op {
 /// One line of `history.txt`: `process TAB :type TAB :f TAB value [TAB error]`.
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}\t:{}\t:{}\t{}", self.process, self.kind.keyword(), self.f, self.value)?;
+        write!(
+            f,
+            "{}\t:{}\t:{}\t{}",
+            self.process,
+            self.kind.keyword(),
+            self.f,
+            self.value
+        )?;
         if let Some(e) = &self.error {
             write!(f, "\t{e}")?;
         }
@@ -210,16 +229,27 @@ impl History {
             text.lines()
                 .enumerate()
                 .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, l)| edn::parse(l).map_err(|source| HistoryError::Edn { line: i + 1, source }))
+                .map(|(i, l)| {
+                    edn::parse(l).map_err(|source| HistoryError::Edn {
+                        line: i + 1,
+                        source,
+                    })
+                })
                 .collect::<Result<_, _>>()?
         };
-        let ops = values.iter().map(Op::from_value).collect::<Result<Vec<_>, _>>()?;
+        let ops = values
+            .iter()
+            .map(Op::from_value)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(History { ops })
     }
 
     /// Writes the history as `history.edn`: one EDN map per line.
     pub fn to_edn(&self) -> String {
-        self.ops.iter().map(|op| format!("{}\n", op.to_value())).collect()
+        self.ops
+            .iter()
+            .map(|op| format!("{}\n", op.to_value()))
+            .collect()
     }
 
     /// Writes the history as `history.txt`.

@@ -108,12 +108,28 @@ const NO_BUDGET: Budget = Budget {
 };
 
 const BROADCAST_3D: &[&str] = &[
-    "-w", "broadcast", "--node-count", "25", "--time-limit", "20", "--rate", "100", "--latency",
+    "-w",
+    "broadcast",
+    "--node-count",
+    "25",
+    "--time-limit",
+    "20",
+    "--rate",
+    "100",
+    "--latency",
     "100",
 ];
 
 const KAFKA_MULTI: &[&str] = &[
-    "-w", "kafka", "--node-count", "2", "--concurrency", "2n", "--time-limit", "20", "--rate",
+    "-w",
+    "kafka",
+    "--node-count",
+    "2",
+    "--concurrency",
+    "2n",
+    "--time-limit",
+    "20",
+    "--rate",
     "1000",
 ];
 
@@ -414,7 +430,11 @@ mod tests {
         for level in LEVELS {
             for opts in level.options() {
                 assert_eq!(opts.workload, level.workload, "level {}", level.id);
-                assert!(opts.node_args.is_empty(), "level {} passes node arguments", level.id);
+                assert!(
+                    opts.node_args.is_empty(),
+                    "level {} passes node arguments",
+                    level.id
+                );
             }
         }
     }

@@ -32,9 +32,8 @@ pub fn involves_client(src: &str, dest: &str) -> bool {
 impl NetStats {
     /// Fills in `msgs_per_op` from the number of client invocations, as Maelstrom does.
     pub fn with_op_count(mut self, invocations: u64) -> NetStats {
-        let per_op = |g: &NetGroup| {
-            (invocations > 0).then(|| g.msg_count as f64 / invocations as f64)
-        };
+        let per_op =
+            |g: &NetGroup| (invocations > 0).then(|| g.msg_count as f64 / invocations as f64);
         self.all.msgs_per_op = per_op(&self.all);
         self.servers.msgs_per_op = per_op(&self.servers);
         self.clients.msgs_per_op = None;
@@ -56,8 +55,18 @@ mod tests {
 
     #[test]
     fn msgs_per_op_only_for_all_and_servers() {
-        let g = NetGroup { send_count: 10, recv_count: 10, msg_count: 10, msgs_per_op: None };
-        let s = NetStats { all: g, clients: g, servers: g }.with_op_count(4);
+        let g = NetGroup {
+            send_count: 10,
+            recv_count: 10,
+            msg_count: 10,
+            msgs_per_op: None,
+        };
+        let s = NetStats {
+            all: g,
+            clients: g,
+            servers: g,
+        }
+        .with_op_count(4);
         assert_eq!(s.servers.msgs_per_op, Some(2.5));
         assert_eq!(s.clients.msgs_per_op, None);
         assert_eq!(NetStats::default().with_op_count(0).all.msgs_per_op, None);

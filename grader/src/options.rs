@@ -137,9 +137,8 @@ impl TestOptions {
         };
         let mut workload_given = false;
         let mut it = args.iter().map(AsRef::as_ref);
-        let bad = |flag: &str, value: &str, why: &str| {
-            OptionsError(format!("{flag} {value:?}: {why}"))
-        };
+        let bad =
+            |flag: &str, value: &str, why: &str| OptionsError(format!("{flag} {value:?}: {why}"));
         while let Some(token) = it.next() {
             if token == "--" {
                 o.node_args.extend(it.by_ref().map(str::to_owned));
@@ -171,11 +170,9 @@ impl TestOptions {
                 }
                 "--time-limit" => {
                     let v = value()?;
-                    let s: u64 = v
-                        .parse()
-                        .ok()
-                        .filter(|s| *s > 0)
-                        .ok_or_else(|| bad(token, v, "must be a positive whole number of seconds"))?;
+                    let s: u64 = v.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+                        bad(token, v, "must be a positive whole number of seconds")
+                    })?;
                     o.time_limit = Duration::from_secs(s);
                 }
                 "--rate" => {
@@ -260,7 +257,11 @@ impl TestOptions {
                     let v = value()?;
                     let known = ["grid", "line", "total", "tree", "tree2", "tree3", "tree4"];
                     if !known.contains(&v) {
-                        return Err(bad(token, v, "must be one of grid, line, total, tree, tree2, tree3, tree4"));
+                        return Err(bad(
+                            token,
+                            v,
+                            "must be one of grid, line, total, tree, tree2, tree3, tree4",
+                        ));
                     }
                     o.topology = v.to_owned();
                 }
@@ -298,8 +299,16 @@ mod tests {
     #[test]
     fn parses_level_3d_flags() {
         let o = TestOptions::parse(&[
-            "-w", "broadcast", "--node-count", "25", "--time-limit", "20", "--rate", "100",
-            "--latency", "100",
+            "-w",
+            "broadcast",
+            "--node-count",
+            "25",
+            "--time-limit",
+            "20",
+            "--rate",
+            "100",
+            "--latency",
+            "100",
         ])
         .unwrap();
         assert_eq!(o.workload, Workload::Broadcast);
@@ -332,8 +341,8 @@ mod tests {
 
     #[test]
     fn consistency_models_split_only_on_spaced_commas() {
-        let o = TestOptions::parse(&["-w", "txn-rw-register", "--consistency-models", "a,b"])
-            .unwrap();
+        let o =
+            TestOptions::parse(&["-w", "txn-rw-register", "--consistency-models", "a,b"]).unwrap();
         assert_eq!(o.consistency_models, ["a,b"]);
     }
 
