@@ -1,5 +1,6 @@
 //! Checkers: pure functions from a history to [`Check`]s.
 
+pub mod kafka;
 pub mod txn;
 
 use crate::history::History;
