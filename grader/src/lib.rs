@@ -6,13 +6,17 @@
 //! - [`checkers`] are pure functions of a [`history::History`]; both engines report into a
 //!   [`verdict::Verdict`], which [`report`] prints.
 
+pub mod build;
 pub mod builtin;
 pub mod checkers;
+pub mod cli;
 pub mod edn;
+pub mod grade;
 pub mod history;
 pub mod maelstrom;
 pub mod manifest;
 pub mod netstats;
 pub mod options;
+pub mod report;
 pub mod value;
 pub mod verdict;

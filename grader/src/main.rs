@@ -1,1 +1,5 @@
-fn main() {}
+//! `grader`: see [`grader::cli`].
+
+fn main() -> std::process::ExitCode {
+    grader::cli::run()
+}

@@ -1,0 +1,179 @@
+//! Building the node to grade: the learner's challenge crate or the reference solution.
+//!
+//! The grader asks cargo for a release build of one package and reads the executable's path
+//! from cargo's JSON messages, so that `CARGO_TARGET_DIR` and friends are respected.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Why a node could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// cargo itself could not be started: an environment problem.
+    #[error("could not run cargo ({cargo}): {source}")]
+    NoCargo {
+        cargo: String,
+        source: std::io::Error,
+    },
+    /// The code did not compile: the learner's problem, with cargo's own messages.
+    #[error("`{package}` does not compile:\n{messages}")]
+    Compile { package: String, messages: String },
+    /// The package built but produced no executable.
+    #[error("`{package}` built, but cargo reported no executable for it")]
+    NoExecutable { package: String },
+}
+
+/// Where the workspace is: the folder holding the root `Cargo.toml` with `grader/` in it.
+///
+/// Looks upward from the current folder first (a learner's checkout, or a student's clone an
+/// instructor is in), then falls back to where this grader was compiled.
+pub fn workspace_root() -> PathBuf {
+    let is_root = |dir: &Path| dir.join("Cargo.toml").is_file() && dir.join("grader").is_dir();
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Some(found) = cwd.ancestors().find(|d| is_root(d)) {
+            return found.to_path_buf();
+        }
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Builds `package` in release mode inside `workspace` and returns the path of its executable.
+/// Cargo's progress goes to our stderr so a learner sees the build happen.
+pub fn build_node(workspace: &Path, package: &str) -> Result<PathBuf, BuildError> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut child = Command::new(&cargo)
+        .args([
+            "build",
+            "--release",
+            "--message-format=json-render-diagnostics",
+            "-p",
+            package,
+        ])
+        .current_dir(workspace)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|source| BuildError::NoCargo {
+            cargo: cargo.clone(),
+            source,
+        })?;
+
+    // Cargo's stderr carries progress and rendered diagnostics: keep it for the error message.
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text
+    });
+
+    let mut executable = None;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let is_ours = msg["reason"] == "compiler-artifact"
+            && msg["package_id"]
+                .as_str()
+                .is_some_and(|id| package_id_names(id, package));
+        if is_ours {
+            if let Some(exe) = msg["executable"].as_str() {
+                executable = Some(PathBuf::from(exe));
+            }
+        }
+    }
+    let status = child.wait().map_err(|source| BuildError::NoCargo {
+        cargo: cargo.clone(),
+        source,
+    })?;
+    let messages = stderr_reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(BuildError::Compile {
+            package: package.to_owned(),
+            messages: compiler_messages(&messages),
+        });
+    }
+    executable.ok_or_else(|| BuildError::NoExecutable {
+        package: package.to_owned(),
+    })
+}
+
+/// Whether a cargo package id (`path+file:///…/echo#0.1.0` or `echo 0.1.0 (path+…)`) names
+/// `package`.
+fn package_id_names(id: &str, package: &str) -> bool {
+    if let Some((_, tail)) = id.rsplit_once('#') {
+        // New format: `…/folder#name@version` or `…/name#version`.
+        let name = tail.split('@').next().unwrap_or(tail);
+        if tail.contains('@') {
+            return name == package;
+        }
+        return id[..id.len() - tail.len() - 1].ends_with(&format!("/{package}"));
+    }
+    id.split(' ').next() == Some(package)
+}
+
+/// Cargo's stderr without the progress lines, which say nothing about what went wrong.
+fn compiler_messages(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("Compiling ")
+                || t.starts_with("Finished ")
+                || t.starts_with("Blocking ")
+                || t.starts_with("Updating ")
+                || t.starts_with("Downloaded ")
+                || t.starts_with("Downloading "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_both_package_id_formats() {
+        assert!(package_id_names(
+            "path+file:///w/challenges/echo#0.1.0",
+            "echo"
+        ));
+        assert!(package_id_names(
+            "path+file:///w/solutions/echo#echo-solution@0.1.0",
+            "echo-solution"
+        ));
+        assert!(!package_id_names(
+            "path+file:///w/solutions/echo#echo-solution@0.1.0",
+            "echo"
+        ));
+        assert!(package_id_names(
+            "echo 0.1.0 (path+file:///w/challenges/echo)",
+            "echo"
+        ));
+        assert!(!package_id_names(
+            "path+file:///w/challenges/unique-ids#0.1.0",
+            "echo"
+        ));
+    }
+
+    #[test]
+    fn drops_progress_lines_from_compiler_output() {
+        let out = "   Compiling echo v0.1.0\nerror[E0425]: cannot find value `x`\n    Finished x";
+        assert_eq!(
+            compiler_messages(out),
+            "error[E0425]: cannot find value `x`"
+        );
+    }
+
+    #[test]
+    fn finds_this_workspace() {
+        assert!(workspace_root().join("grader").is_dir());
+    }
+}

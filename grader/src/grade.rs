@@ -1,0 +1,193 @@
+//! Grading a level: pick the node, run each of the level's runs with an engine, judge each run.
+//!
+//! This is the path `cargo run -p grader -- 3b` takes. It knows nothing about printing: it reports
+//! progress through a callback and returns one [`Verdict`] per run, so that the CLI, the tests and
+//! an instructor's batch script can all drive it.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::build::{self, BuildError};
+use crate::builtin::{self, EngineError};
+use crate::checkers;
+use crate::manifest::{Budget, Level};
+use crate::options::{OptionsError, TestOptions};
+use crate::verdict::{EngineName, Verdict};
+
+/// Which node to grade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeSource {
+    /// The learner's crate under `challenges/`, built in release mode.
+    Learner,
+    /// The reference solution under `solutions/`.
+    Solution,
+    /// Any executable: a node in another language, or a student's submission.
+    Binary(PathBuf),
+}
+
+/// Everything one grading needs.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub level: &'static Level,
+    pub node: NodeSource,
+    /// The workspace to build in (a learner's checkout, or a student's clone).
+    pub workspace: PathBuf,
+    /// Run every run of the level this many times; all must pass.
+    pub repeat: usize,
+    /// Add `--nemesis partition` (the re-check 3d and 3e ask for); budgets are then not applied.
+    pub partition: bool,
+    /// Where run folders go; `<workspace>/runs` by default.
+    pub runs_dir: Option<PathBuf>,
+}
+
+/// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum GradeError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error("{0} does not exist or is not a file")]
+    NoBinary(PathBuf),
+    #[error("level {level}: {source}")]
+    Options { level: String, source: OptionsError },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("could not create the run folder {path}: {source}")]
+    RunDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl GradeError {
+    /// A node that does not compile is the learner's failure, not a usage error.
+    pub fn is_node_failure(&self) -> bool {
+        matches!(self, GradeError::Build(BuildError::Compile { .. }))
+    }
+}
+
+/// Something worth telling the person waiting: "building…", "running 3b (20 s)…".
+pub type Progress<'a> = &'a mut dyn FnMut(&str);
+
+/// Finds or builds the executable to grade.
+pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf, GradeError> {
+    let (learner, solution) = request.level.packages();
+    let package = match &request.node {
+        NodeSource::Binary(path) => {
+            return if path.is_file() {
+                Ok(path.canonicalize().unwrap_or_else(|_| path.clone()))
+            } else {
+                Err(GradeError::NoBinary(path.clone()))
+            };
+        }
+        NodeSource::Learner => learner,
+        NodeSource::Solution => solution,
+    };
+    progress(&format!("building {package} (release)…"));
+    Ok(build::build_node(&request.workspace, &package)?)
+}
+
+/// Grades the level: every run, `repeat` times, each judged on its own.
+pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, GradeError> {
+    let bin = resolve_node(request, progress)?;
+    let level = request.level;
+    let runs_dir = request
+        .runs_dir
+        .clone()
+        .unwrap_or_else(|| request.workspace.join("runs"));
+    let mut verdicts = Vec::new();
+    for attempt in 1..=request.repeat.max(1) {
+        for (i, run) in level.runs.iter().enumerate() {
+            let mut flags: Vec<&str> = run.flags.to_vec();
+            if request.partition && !flags.contains(&"--nemesis") {
+                flags.extend(["--nemesis", "partition"]);
+            }
+            let opts = TestOptions::parse(&flags).map_err(|source| GradeError::Options {
+                level: level.id.to_owned(),
+                source,
+            })?;
+            let budget = if request.partition {
+                Budget::default()
+            } else {
+                level.budget
+            };
+            let run_dir = new_run_dir(&runs_dir, level.id)?;
+            let mut label = run.label.to_owned();
+            if request.partition {
+                label = join_label(&label, "with partitions added");
+            }
+            if request.repeat > 1 {
+                label = join_label(&label, &format!("attempt {attempt} of {}", request.repeat));
+            }
+            progress(&format!(
+                "running level {}{} against {} for {} s (plus recovery and final reads)…",
+                level.id,
+                if label.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({label})")
+                },
+                bin.display(),
+                opts.time_limit.as_secs(),
+            ));
+            let _ = i;
+            let mut verdict = run_builtin(level, &opts, &budget, &bin, &run_dir)?;
+            verdict.run_label = (!label.is_empty()).then_some(label);
+            let _ = std::fs::write(
+                run_dir.join("verdict.txt"),
+                crate::report::render(level, &verdict),
+            );
+            verdicts.push(verdict);
+        }
+    }
+    Ok(verdicts)
+}
+
+/// One run on the builtin engine, judged by the checkers.
+pub fn run_builtin(
+    level: &Level,
+    opts: &TestOptions,
+    budget: &Budget,
+    bin: &Path,
+    run_dir: &Path,
+) -> Result<Verdict, GradeError> {
+    let started = Instant::now();
+    let record = builtin::run(opts, bin, run_dir)?;
+    let mut checks = record.node_checks.clone();
+    if !record.aborted {
+        checks.extend(checkers::evaluate(
+            opts,
+            budget,
+            &record.history,
+            &record.net,
+        ));
+    }
+    let mut verdict = Verdict::new(level.id, EngineName::Builtin, checks);
+    verdict.run_dir = Some(run_dir.to_path_buf());
+    verdict.seconds = Some(started.elapsed().as_secs_f64());
+    Ok(verdict)
+}
+
+fn join_label(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_owned()
+    } else {
+        format!("{a}, {b}")
+    }
+}
+
+/// `runs/<level>/<UTC timestamp>`, made unique if two runs start in the same millisecond.
+fn new_run_dir(runs_dir: &Path, level: &str) -> Result<PathBuf, GradeError> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string();
+    let base = runs_dir.join(level);
+    let mut path = base.join(&stamp);
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = base.join(format!("{stamp}-{n}"));
+    }
+    std::fs::create_dir_all(&path).map_err(|source| GradeError::RunDir {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}

@@ -1,0 +1,184 @@
+//! Printing a verdict for a person: the outcome first, then the reason in plain words, then the
+//! figures that matter, then where to look.
+//!
+//! Learners read this after every run, so it leads with one line that says PASS or FAIL and why,
+//! and keeps Maelstrom's vocabulary (`msgs-per-op`, `stable latency`) only where it helps them
+//! compare with Fly.io's pages.
+
+use std::fmt::Write as _;
+
+use crate::manifest::Level;
+use crate::verdict::{Validity, Verdict};
+
+/// How many evidence lines a failing check shows before "… and N more".
+const MAX_DETAILS: usize = 8;
+
+/// Renders one run's verdict.
+pub fn render(level: &Level, verdict: &Verdict) -> String {
+    let mut out = String::new();
+    let outcome = if verdict.passed() { "PASS" } else { "FAIL" };
+    let run = verdict
+        .run_label
+        .as_deref()
+        .map(|l| format!(" ({l})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{outcome}  level {} · {}{run} — judged by the {} engine",
+        level.id, level.title, verdict.engine
+    );
+
+    // The reason: every check that is not valid, worst first; or what passing means.
+    let failures: Vec<_> = verdict.failures().collect();
+    if failures.is_empty() {
+        let _ = writeln!(out, "  ✓ {}", level.criteria);
+    }
+    for check in &failures {
+        let mark = if check.validity == Validity::Unknown {
+            "?"
+        } else {
+            "✗"
+        };
+        let _ = writeln!(out, "  {mark} {}: {}", check.name, check.summary);
+        for line in check.details.iter().take(MAX_DETAILS) {
+            let _ = writeln!(out, "      {line}");
+        }
+        if check.details.len() > MAX_DETAILS {
+            let _ = writeln!(
+                out,
+                "      … and {} more",
+                check.details.len() - MAX_DETAILS
+            );
+        }
+    }
+
+    // The figures, aligned, with limits where the level sets them.
+    let figures: Vec<_> = verdict.figures().collect();
+    if !figures.is_empty() {
+        out.push('\n');
+        let width = figures
+            .iter()
+            .map(|f| f.label.chars().count())
+            .max()
+            .unwrap_or(0);
+        for f in figures {
+            let pad = width - f.label.chars().count();
+            let _ = write!(out, "  {}{}  {}", f.label, " ".repeat(pad), f.value);
+            if let (Some(limit), Some(within)) = (&f.limit, f.within) {
+                let mark = if within { "✓" } else { "✗ over budget" };
+                let _ = write!(out, "   (limit {limit}) {mark}");
+            }
+            out.push('\n');
+        }
+    }
+
+    // Notes from valid checks that still have something to say (e.g. a perf graph Maelstrom
+    // could not draw), so a learner is not surprised by Maelstrom's own output.
+    for check in verdict
+        .checks
+        .iter()
+        .filter(|c| c.validity == Validity::Valid)
+    {
+        let noteworthy = check.name == "perf" || check.name == "exceptions";
+        if noteworthy && !check.summary.is_empty() {
+            let _ = writeln!(out, "  note ({}): {}", check.name, check.summary);
+        }
+    }
+
+    if !verdict.passed() && !level.hints.is_empty() {
+        out.push_str("\nHints:\n");
+        for hint in level.hints {
+            let _ = writeln!(out, "  • {hint}");
+        }
+        let _ = writeln!(
+            out,
+            "  • More in course.md, chapter for level {}.",
+            level.id
+        );
+    }
+
+    if verdict.run_dir.is_some() || verdict.seconds.is_some() {
+        out.push('\n');
+    }
+    if let Some(secs) = verdict.seconds {
+        let _ = writeln!(out, "  run time   {secs:.1} s");
+    }
+    if let Some(dir) = &verdict.run_dir {
+        let _ = writeln!(
+            out,
+            "  run folder {} (history, node logs, messages, results)",
+            dir.display()
+        );
+    }
+    out
+}
+
+/// One line per verdict when a level ran several times (`--repeat`, or 6b's two runs).
+pub fn render_summary(level: &Level, verdicts: &[Verdict]) -> String {
+    let passed = verdicts.iter().filter(|v| v.passed()).count();
+    let mut out = String::new();
+    let overall = if passed == verdicts.len() {
+        "PASS"
+    } else {
+        "FAIL"
+    };
+    let _ = writeln!(
+        out,
+        "{overall}  level {} · {}: {passed} of {} runs passed",
+        level.id,
+        level.title,
+        verdicts.len()
+    );
+    for (i, v) in verdicts.iter().enumerate() {
+        let label = v.run_label.as_deref().unwrap_or("");
+        let reason = v
+            .failures()
+            .next()
+            .map(|c| format!(" — {}: {}", c.name, c.summary))
+            .unwrap_or_default();
+        let mark = if v.passed() { "✓" } else { "✗" };
+        let _ = writeln!(out, "  {mark} run {} {label}{reason}", i + 1);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::level;
+    use crate::verdict::{Check, EngineName, Figure};
+
+    #[test]
+    fn a_failure_leads_with_its_reason_and_shows_hints() {
+        let lvl = level("3d").unwrap();
+        let v = Verdict::new(
+            "3d",
+            EngineName::Builtin,
+            vec![
+                Check::valid("workload", "all 1000 values reached every node"),
+                Check::invalid("budget", "msgs-per-op is over the level's limit").with_figure(
+                    Figure::new("msgs-per-op (servers)", "41.2").with_limit("< 30", false),
+                ),
+            ],
+        );
+        let text = render(lvl, &v);
+        assert!(text.starts_with("FAIL  level 3d"), "{text}");
+        assert!(text.contains("✗ budget: msgs-per-op is over"), "{text}");
+        assert!(text.contains("(limit < 30) ✗ over budget"), "{text}");
+        assert!(text.contains("Hints:"), "{text}");
+    }
+
+    #[test]
+    fn a_pass_says_what_passing_means_and_no_hints() {
+        let lvl = level("1").unwrap();
+        let v = Verdict::new(
+            "1",
+            EngineName::Builtin,
+            vec![Check::valid("workload", "ok")],
+        );
+        let text = render(lvl, &v);
+        assert!(text.starts_with("PASS  level 1 · Echo"), "{text}");
+        assert!(text.contains(lvl.criteria), "{text}");
+        assert!(!text.contains("Hints"), "{text}");
+    }
+}
