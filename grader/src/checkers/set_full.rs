@@ -505,10 +505,12 @@ pub fn report(r: &SetFullResult, opts: &TestOptions) -> Check {
     }
     if let Some(q) = &r.stable_latencies {
         for (p, v) in &q.points {
-            let label = match *p {
-                x if x == 0.0 => "stable latency min".to_owned(),
-                x if x == 1.0 => "stable latency max".to_owned(),
-                x => format!("stable latency p{}", number(x * 100.0)),
+            let label = if *p == 0.0 {
+                "stable latency min".to_owned()
+            } else if *p == 1.0 {
+                "stable latency max".to_owned()
+            } else {
+                format!("stable latency p{}", number(p * 100.0))
             };
             check = check.with_figure(Figure::new(label, format!("{v} ms")));
         }
