@@ -47,6 +47,13 @@ fn fixture(name: &str) -> Option<Fixture> {
         eprintln!("skipping {name}: no shared/fixtures/maelstrom (set GLOMERS_SHARED)");
         return None;
     };
+    if !shared.join("fixtures/maelstrom").is_dir() {
+        eprintln!(
+            "skipping {name}: {} has no fixtures/maelstrom",
+            shared.display()
+        );
+        return None;
+    }
     let dir = shared.join("fixtures/maelstrom").join(name);
     let history_path = dir.join("history.edn");
     if !history_path.is_file() {
@@ -311,6 +318,9 @@ fn broadcast(name: &str) {
         check.validity,
         check.summary
     );
+    for line in check.details.iter().take(3) {
+        eprintln!("  {line}");
+    }
     d.finish(name);
 }
 

@@ -30,9 +30,10 @@ pub fn evaluate(
     history: &History,
     net: &NetStats,
 ) -> Vec<Check> {
-    // Maelstrom divides message counts by every client invocation; an engine that left the
-    // division undone gets it done here, the same way.
-    let net = if net.all.msgs_per_op.is_none() && net.servers.msgs_per_op.is_none() {
+    // Maelstrom divides message counts by every client invocation; an engine that counted
+    // messages but left the division undone gets it done here, the same way.
+    let undivided = net.all.msgs_per_op.is_none() && net.servers.msgs_per_op.is_none();
+    let net = if undivided && net.all.msg_count > 0 {
         let invocations = history
             .client_ops()
             .filter(|op| op.kind == OpType::Invoke)
@@ -178,14 +179,16 @@ mod tests {
             (2, Invoke, 1, "read", Value::Nil),
             (3, Ok, 1, "read", ints(&[0])),
         ]);
+        let forty = NetGroup {
+            msg_count: 40,
+            send_count: 40,
+            recv_count: 40,
+            msgs_per_op: None,
+        };
         let net = NetStats {
-            servers: NetGroup {
-                msg_count: 40,
-                send_count: 40,
-                recv_count: 40,
-                msgs_per_op: None,
-            },
-            ..NetStats::default()
+            all: forty,
+            clients: NetGroup::default(),
+            servers: forty,
         };
         let budget = level("3d").unwrap().budget;
         let checks = evaluate(&broadcast_opts(), &budget, &h, &net);

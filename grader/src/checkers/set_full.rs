@@ -381,9 +381,14 @@ pub fn report(r: &SetFullResult, opts: &TestOptions) -> Check {
     let validity = r.validity();
     let summary = if let Some(d) = r.duplicate_reads.first() {
         let (value, times) = &d.values[0];
+        let also = if r.lost_count > 0 {
+            format!("; {} values were lost too", r.lost_count)
+        } else {
+            String::new()
+        };
         format!(
             "a read returned {value} {times} times (op {}, {}): a read must list each value once \
-             (Maelstrom does not flag this; the course does)",
+             (Maelstrom does not flag this; the course does){also}",
             d.op.index,
             who(opts, d.op.process)
         )
@@ -459,7 +464,7 @@ pub fn report(r: &SetFullResult, opts: &TestOptions) -> Check {
             None => ", never seen by any read".to_owned(),
         };
         details.push(format!(
-            "value {} lost: known at {} (op {}){seen}; missing from the read {} began at {} (op {})",
+            "value {} lost: known at {} (op {}){seen}; missing from the read that {} began at {} (op {})",
             e.element,
             seconds(known.time),
             known.index,
