@@ -1,0 +1,180 @@
+//! Jepsen's stats checker as Maelstrom composes it (spec §8.1).
+//!
+//! Counts client completions by outcome, overall and per operation kind (`:f`). A kind that never
+//! once succeeded makes the whole run invalid — a node that times out on every read fails here
+//! even when the workload checker has nothing to object to. Kafka's `:crash` and
+//! `:debug-topic-partitions` are exempt: they are expected never to succeed.
+
+use std::collections::BTreeMap;
+
+use crate::history::{History, OpType};
+use crate::verdict::{Check, Figure, Validity};
+
+/// The kinds Maelstrom's kafka stats wrapper exempts.
+const EXEMPT: [&str; 2] = ["crash", "debug-topic-partitions"];
+
+/// Completions of one group of operations, by outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub ok: u64,
+    pub fail: u64,
+    pub info: u64,
+}
+
+impl Counts {
+    pub fn count(&self) -> u64 {
+        self.ok + self.fail + self.info
+    }
+
+    fn add(&mut self, kind: OpType) {
+        match kind {
+            OpType::Ok => self.ok += 1,
+            OpType::Fail => self.fail += 1,
+            OpType::Info => self.info += 1,
+            OpType::Invoke => {}
+        }
+    }
+}
+
+/// What the stats checker computes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatsResult {
+    pub all: Counts,
+    /// Per `:f`, sorted by name.
+    pub by_f: BTreeMap<String, Counts>,
+}
+
+impl StatsResult {
+    /// The kinds that never succeeded (exempt ones left out).
+    pub fn never_ok(&self) -> Vec<&str> {
+        self.by_f
+            .iter()
+            .filter(|(f, c)| c.ok == 0 && !EXEMPT.contains(&f.as_str()))
+            .map(|(f, _)| f.as_str())
+            .collect()
+    }
+
+    pub fn validity(&self) -> Validity {
+        Validity::from_bool(self.never_ok().is_empty())
+    }
+}
+
+/// Counts the client completions of `history`.
+pub fn analyze(history: &History) -> StatsResult {
+    let mut r = StatsResult::default();
+    for op in history.client_ops().filter(|op| op.kind != OpType::Invoke) {
+        r.all.add(op.kind);
+        r.by_f.entry(op.f.clone()).or_default().add(op.kind);
+    }
+    r
+}
+
+/// Checks that every kind of operation succeeded at least once.
+pub fn check(history: &History) -> Check {
+    report(&analyze(history))
+}
+
+fn describe(c: &Counts) -> String {
+    format!(
+        "{} ops: {} ok, {} failed, {} indeterminate",
+        c.count(),
+        c.ok,
+        c.fail,
+        c.info
+    )
+}
+
+/// Turns counts into the stats check.
+pub fn report(r: &StatsResult) -> Check {
+    let never = r.never_ok();
+    let summary = if never.is_empty() {
+        if r.by_f.is_empty() {
+            "no operation completed, so there was nothing to count".to_owned()
+        } else {
+            format!(
+                "every kind of operation succeeded at least once ({} of {} ok)",
+                r.all.ok,
+                r.all.count()
+            )
+        }
+    } else {
+        let which: Vec<String> = never
+            .iter()
+            .map(|f| format!("{f} ({})", describe(&r.by_f[*f])))
+            .collect();
+        format!(
+            "no {} ever succeeded: {}; Maelstrom fails a run in which a kind of operation never \
+             succeeds",
+            never.join(" or "),
+            which.join("; ")
+        )
+    };
+    let details = r.by_f.iter().map(|(f, c)| format!("{f}: {}", describe(c)));
+    Check::new("stats", r.validity(), summary)
+        .with_details(details)
+        .with_figure(Figure::new("ops", r.all.count().to_string()))
+        .with_figure(Figure::new("ok", r.all.ok.to_string()))
+        .with_figure(Figure::new("fail", r.all.fail.to_string()))
+        .with_figure(Figure::new("info", r.all.info.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkers::testkit::history;
+    use crate::history::OpType::*;
+    use crate::value::Value;
+
+    #[test]
+    fn counts_completions_per_f() {
+        let h = history(&[
+            (0, Invoke, 0, "add", Value::Int(1)),
+            (1, Ok, 0, "add", Value::Int(1)),
+            (2, Invoke, 1, "read", Value::Nil),
+            (3, Fail, 1, "read", Value::Nil),
+            (4, Invoke, 1, "read", Value::Nil),
+            (5, Ok, 1, "read", Value::Int(1)),
+        ]);
+        let r = analyze(&h);
+        assert_eq!(r.all.count(), 3);
+        assert_eq!(
+            r.by_f["read"],
+            Counts {
+                ok: 1,
+                fail: 1,
+                info: 0
+            }
+        );
+        let c = report(&r);
+        assert_eq!(c.validity, Validity::Valid);
+        assert_eq!(c.figures[0].value, "3");
+    }
+
+    #[test]
+    fn a_kind_that_never_succeeds_fails_the_run() {
+        let h = history(&[
+            (0, Invoke, 0, "add", Value::Int(1)),
+            (1, Ok, 0, "add", Value::Int(1)),
+            (2, Invoke, 1, "read", Value::Nil),
+            (3, Info, 1, "read", Value::Nil),
+        ]);
+        let c = check(&h);
+        assert_eq!(c.validity, Validity::Invalid);
+        assert!(
+            c.summary.starts_with("no read ever succeeded"),
+            "{}",
+            c.summary
+        );
+    }
+
+    #[test]
+    fn kafka_crashes_are_exempt() {
+        let h = history(&[
+            (0, Invoke, 0, "send", Value::Nil),
+            (1, Ok, 0, "send", Value::Nil),
+            (2, Invoke, 1, "crash", Value::Nil),
+            (3, Info, 1, "crash", Value::Nil),
+        ]);
+        assert_eq!(check(&h).validity, Validity::Valid);
+    }
+}
