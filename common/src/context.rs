@@ -49,8 +49,15 @@ pub(crate) struct PendingRpc<N: Node> {
 }
 
 enum Timer<N: Node> {
-    Once { key: DeadlineKey, callback: OnceCallback<N> },
-    Every { key: DeadlineKey, period: Duration, callback: EveryCallback<N> },
+    Once {
+        key: DeadlineKey,
+        callback: OnceCallback<N>,
+    },
+    Every {
+        key: DeadlineKey,
+        period: Duration,
+        callback: EveryCallback<N>,
+    },
 }
 
 /// The node's handle on the world, passed to every handler and callback.
@@ -112,7 +119,10 @@ impl<N: Node> Context<N> {
 
     /// Every node in the cluster but this one.
     pub fn peers(&self) -> impl Iterator<Item = &str> + '_ {
-        self.node_ids.iter().map(String::as_str).filter(move |id| *id != self.node_id)
+        self.node_ids
+            .iter()
+            .map(String::as_str)
+            .filter(move |id| *id != self.node_id)
     }
 
     /// Time since the node started (virtual time under [`testing`](crate::testing)). Use it instead of
@@ -134,7 +144,9 @@ impl<N: Node> Context<N> {
     /// callbacks that learn of the failure later.
     pub fn reply_error(&mut self, to: impl Into<ReplyTo>, error: Error) {
         let to = to.into();
-        let Value::Object(body) = error.to_body() else { unreachable!("error bodies are objects") };
+        let Value::Object(body) = error.to_body() else {
+            unreachable!("error bodies are objects")
+        };
         let msg_id = self.allocate_msg_id();
         self.push(&to.dest, body, Some(msg_id), to.in_reply_to);
     }
@@ -187,7 +199,13 @@ impl<N: Node> Context<N> {
             }
         };
         let key = self.schedule(deadline, Due::RpcTimeout(msg_id));
-        let pending = PendingRpc { key, dest: dest.to_string(), timeout, failure, callback: typed };
+        let pending = PendingRpc {
+            key,
+            dest: dest.to_string(),
+            timeout,
+            failure,
+            callback: typed,
+        };
         self.pending.insert(msg_id, pending);
         msg_id
     }
@@ -200,7 +218,14 @@ impl<N: Node> Context<N> {
         let period = period.max(MIN_PERIOD);
         let id = TimerId(self.next_seq);
         let key = self.schedule(self.now + period, Due::Timer(id));
-        self.timers.insert(id, Timer::Every { key, period, callback: Box::new(callback) });
+        self.timers.insert(
+            id,
+            Timer::Every {
+                key,
+                period,
+                callback: Box::new(callback),
+            },
+        );
         id
     }
 
@@ -211,7 +236,13 @@ impl<N: Node> Context<N> {
     {
         let id = TimerId(self.next_seq);
         let key = self.schedule(self.now + delay, Due::Timer(id));
-        self.timers.insert(id, Timer::Once { key, callback: Box::new(callback) });
+        self.timers.insert(
+            id,
+            Timer::Once {
+                key,
+                callback: Box::new(callback),
+            },
+        );
         id
     }
 
@@ -305,7 +336,11 @@ impl<N: Node> Context<N> {
     pub(crate) fn fire_timer(&mut self, id: TimerId, node: &mut N) {
         match self.timers.remove(&id) {
             Some(Timer::Once { callback, .. }) => callback(node, self),
-            Some(Timer::Every { key, period, mut callback }) => {
+            Some(Timer::Every {
+                key,
+                period,
+                mut callback,
+            }) => {
                 self.firing = Some((id, false));
                 callback(node, self);
                 let cancelled = matches!(self.firing.take(), Some((_, true)));
@@ -315,7 +350,14 @@ impl<N: Node> Context<N> {
                         next = self.now + period;
                     }
                     let key = self.schedule_with_seq(next, id.0, Due::Timer(id));
-                    self.timers.insert(id, Timer::Every { key, period, callback });
+                    self.timers.insert(
+                        id,
+                        Timer::Every {
+                            key,
+                            period,
+                            callback,
+                        },
+                    );
                 }
             }
             None => {}
@@ -335,7 +377,8 @@ impl<N: Node> Context<N> {
         msg_id: Option<u64>,
         in_reply_to: Option<u64>,
     ) {
-        self.outbox.push(render_line(&self.node_id, dest, body, msg_id, in_reply_to));
+        self.outbox
+            .push(render_line(&self.node_id, dest, body, msg_id, in_reply_to));
     }
 
     fn body_of(&self, payload: &impl Serialize, dest: &str) -> Option<Map<String, Value>> {

@@ -40,7 +40,11 @@ impl<N: Node> Default for Driver<N> {
 
 impl<N: Node> Driver<N> {
     pub fn new() -> Self {
-        Driver { node: None, ctx: Context::new(), backlog: Vec::new() }
+        Driver {
+            node: None,
+            ctx: Context::new(),
+            backlog: Vec::new(),
+        }
     }
 
     /// The node's state, once `init` has built it.
@@ -59,7 +63,10 @@ impl<N: Node> Driver<N> {
         if !line.trim().is_empty() {
             match serde_json::from_str::<RawMessage>(line) {
                 Ok(raw) => self.dispatch(raw),
-                Err(e) => eprintln!("{}: ignoring unreadable input line ({e}): {line}", self.who()),
+                Err(e) => eprintln!(
+                    "{}: ignoring unreadable input line ({e}): {line}",
+                    self.who()
+                ),
             }
         }
         self.ctx.take_outbox()
@@ -85,7 +92,9 @@ impl<N: Node> Driver<N> {
 
     fn run_due(&mut self, now: Duration) {
         self.ctx.set_now(now);
-        let Some(node) = self.node.as_mut() else { return };
+        let Some(node) = self.node.as_mut() else {
+            return;
+        };
         while let Some(due) = self.ctx.pop_due() {
             match due {
                 Due::Timer(id) => self.ctx.fire_timer(id, node),
@@ -110,7 +119,10 @@ impl<N: Node> Driver<N> {
     }
 
     fn init(&mut self, raw: RawMessage) {
-        let to = ReplyTo { dest: raw.src.clone(), in_reply_to: raw.msg_id() };
+        let to = ReplyTo {
+            dest: raw.src.clone(),
+            in_reply_to: raw.msg_id(),
+        };
         if self.node.is_some() {
             eprintln!("{}: init received twice; acknowledging again", self.who());
             self.reply_init_ok(to);
@@ -123,7 +135,8 @@ impl<N: Node> Driver<N> {
                 return self.ctx.reply_error(to, error);
             }
         };
-        self.ctx.set_identity(init.node_id.clone(), init.node_ids.clone());
+        self.ctx
+            .set_identity(init.node_id.clone(), init.node_ids.clone());
         match N::init(&init, &mut self.ctx) {
             Ok(node) => {
                 self.node = Some(node);
@@ -149,7 +162,9 @@ impl<N: Node> Driver<N> {
     /// Routes an (initialized) node's input: replies go to their RPC callback, everything else to
     /// `Node::handle`.
     fn handle(&mut self, raw: RawMessage) {
-        let Some(node) = self.node.as_mut() else { return };
+        let Some(node) = self.node.as_mut() else {
+            return;
+        };
         let in_reply_to = raw.in_reply_to();
         if let Some(id) = in_reply_to {
             if let Some(pending) = self.ctx.take_pending(id) {
@@ -158,13 +173,19 @@ impl<N: Node> Driver<N> {
             }
             if self.ctx.is_expired(id) {
                 let me = self.ctx.node_id();
-                eprintln!("{me}: dropping late reply from {} to timed-out request {id}", raw.src);
+                eprintln!(
+                    "{me}: dropping late reply from {} to timed-out request {id}",
+                    raw.src
+                );
                 return;
             }
         }
         // Never answer a reply with an error: two nodes would bounce errors forever.
         let is_reply = in_reply_to.is_some() || raw.msg_type() == Some("error");
-        let to = ReplyTo { dest: raw.src.clone(), in_reply_to: raw.msg_id() };
+        let to = ReplyTo {
+            dest: raw.src.clone(),
+            in_reply_to: raw.msg_id(),
+        };
         let msg_type = raw.msg_type().map(str::to_owned);
         let body = match serde_json::from_value::<Body<N::Payload>>(Value::Object(raw.body)) {
             Ok(body) => body,
@@ -183,9 +204,17 @@ impl<N: Node> Driver<N> {
                 return;
             }
         };
-        let msg = Message { src: raw.src, dest: raw.dest, body };
+        let msg = Message {
+            src: raw.src,
+            dest: raw.dest,
+            body,
+        };
         if let Err(error) = node.handle(msg, &mut self.ctx) {
-            eprintln!("{}: handler failed: {error} (request from {})", self.ctx.node_id(), to.dest);
+            eprintln!(
+                "{}: handler failed: {error} (request from {})",
+                self.ctx.node_id(),
+                to.dest
+            );
             if !is_reply && to.in_reply_to.is_some() {
                 self.ctx.reply_error(to, error);
             }
@@ -248,16 +277,21 @@ mod tests {
                 Payload::Fail { code } => return Err(Error::new(code.into(), "asked to fail")),
                 Payload::Call { dest, timeout_ms } => {
                     let timeout = Duration::from_millis(timeout_ms);
-                    ctx.rpc(dest, Payload::Ping, timeout, move |node: &mut Probe, ctx, reply| {
-                        let at = ctx.now().as_millis();
-                        let outcome = match reply {
-                            Ok(Payload::Pong) => "pong".to_string(),
-                            Ok(other) => format!("unexpected {other:?}"),
-                            Err(e) => format!("error {}", e.code.code()),
-                        };
-                        node.log.push(format!("{at}: rpc {outcome}"));
-                        ctx.reply(&to, Payload::Pong);
-                    });
+                    ctx.rpc(
+                        dest,
+                        Payload::Ping,
+                        timeout,
+                        move |node: &mut Probe, ctx, reply| {
+                            let at = ctx.now().as_millis();
+                            let outcome = match reply {
+                                Ok(Payload::Pong) => "pong".to_string(),
+                                Ok(other) => format!("unexpected {other:?}"),
+                                Err(e) => format!("error {}", e.code.code()),
+                            };
+                            node.log.push(format!("{at}: rpc {outcome}"));
+                            ctx.reply(&to, Payload::Pong);
+                        },
+                    );
                 }
                 Payload::Later { delay_ms } => {
                     ctx.after(Duration::from_millis(delay_ms), |node: &mut Probe, ctx| {
@@ -293,11 +327,18 @@ mod tests {
     }
 
     fn parse(lines: &[String]) -> Vec<serde_json::Value> {
-        lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+        lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     }
 
     fn init_line() -> String {
-        line("c0", "n1", json!({"type":"init","node_id":"n1","node_ids":["n1","n2"],"msg_id":1}))
+        line(
+            "c0",
+            "n1",
+            json!({"type":"init","node_id":"n1","node_ids":["n1","n2"],"msg_id":1}),
+        )
     }
 
     fn started() -> Driver<Probe> {
@@ -326,26 +367,34 @@ mod tests {
     #[test]
     fn replies_answer_the_sender_and_msg_ids_increase() {
         let mut driver = started();
-        let first = parse(&driver.receive(&line("c3", "n1", json!({"type":"ping","msg_id":5})), ms(1)));
+        let first =
+            parse(&driver.receive(&line("c3", "n1", json!({"type":"ping","msg_id":5})), ms(1)));
         let second =
             parse(&driver.receive(&line("c4", "n1", json!({"type":"ping","msg_id":5})), ms(2)));
-        let sent = parse(&driver.receive(&line("c4", "n1", json!({"type":"tell","dest":"n2"})), ms(3)));
+        let sent =
+            parse(&driver.receive(&line("c4", "n1", json!({"type":"tell","dest":"n2"})), ms(3)));
         assert_eq!(
             first,
             [json!({"src":"n1","dest":"c3","body":{"type":"pong","in_reply_to":5,"msg_id":2}})]
         );
         assert_eq!(second[0]["dest"], "c4");
         assert_eq!(second[0]["body"]["msg_id"], 3);
-        assert_eq!(sent, [json!({"src":"n1","dest":"n2","body":{"type":"ping","msg_id":4}})]);
+        assert_eq!(
+            sent,
+            [json!({"src":"n1","dest":"n2","body":{"type":"ping","msg_id":4}})]
+        );
     }
 
     #[test]
     fn zero_and_null_msg_ids_are_tolerated() {
         let mut driver = started();
-        let zero = parse(&driver.receive(&line("c3", "n1", json!({"type":"ping","msg_id":0})), ms(1)));
+        let zero =
+            parse(&driver.receive(&line("c3", "n1", json!({"type":"ping","msg_id":0})), ms(1)));
         assert_eq!(zero[0]["body"]["in_reply_to"], 0);
-        let null =
-            parse(&driver.receive(&line("c3", "n1", json!({"type":"ping","msg_id":null})), ms(1)));
+        let null = parse(&driver.receive(
+            &line("c3", "n1", json!({"type":"ping","msg_id":null})),
+            ms(1),
+        ));
         assert_eq!(null[0]["body"]["type"], "pong");
         assert!(null[0]["body"].get("in_reply_to").is_none());
     }
@@ -353,13 +402,17 @@ mod tests {
     #[test]
     fn unknown_types_get_not_supported_and_bad_fields_malformed() {
         let mut driver = started();
-        let unknown =
-            parse(&driver.receive(&line("c3", "n1", json!({"type":"frobnicate","msg_id":9})), ms(1)));
+        let unknown = parse(&driver.receive(
+            &line("c3", "n1", json!({"type":"frobnicate","msg_id":9})),
+            ms(1),
+        ));
         assert_eq!(unknown[0]["body"]["type"], "error");
         assert_eq!(unknown[0]["body"]["code"], 10);
         assert_eq!(unknown[0]["body"]["in_reply_to"], 9);
-        let bad =
-            parse(&driver.receive(&line("c3", "n1", json!({"type":"add","n":"x","msg_id":10})), ms(1)));
+        let bad = parse(&driver.receive(
+            &line("c3", "n1", json!({"type":"add","n":"x","msg_id":10})),
+            ms(1),
+        ));
         assert_eq!(bad[0]["body"]["code"], 12);
         let untyped = parse(&driver.receive(&line("c3", "n1", json!({"msg_id":11})), ms(1)));
         assert_eq!(untyped[0]["body"]["code"], 12);
@@ -379,8 +432,10 @@ mod tests {
     #[test]
     fn handler_errors_become_error_replies() {
         let mut driver = started();
-        let out =
-            parse(&driver.receive(&line("c3", "n1", json!({"type":"fail","code":22,"msg_id":4})), ms(1)));
+        let out = parse(&driver.receive(
+            &line("c3", "n1", json!({"type":"fail","code":22,"msg_id":4})),
+            ms(1),
+        ));
         assert_eq!(
             out,
             [json!({"src":"n1","dest":"c3","body":{
@@ -393,11 +448,17 @@ mod tests {
         let mut driver = started();
         let call = json!({"type":"call","dest":"n2","timeout_ms":100,"msg_id":4});
         let out = parse(&driver.receive(&line("c3", "n1", call), ms(10)));
-        assert_eq!(out, [json!({"src":"n1","dest":"n2","body":{"type":"ping","msg_id":2}})]);
+        assert_eq!(
+            out,
+            [json!({"src":"n1","dest":"n2","body":{"type":"ping","msg_id":2}})]
+        );
         assert_eq!(driver.next_deadline(), Some(ms(110)));
         assert!(driver.tick(ms(109)).is_empty());
         let timed_out = parse(&driver.tick(ms(110)));
-        assert_eq!(timed_out[0]["body"]["in_reply_to"], 4, "callback replied to the client");
+        assert_eq!(
+            timed_out[0]["body"]["in_reply_to"], 4,
+            "callback replied to the client"
+        );
         assert!(driver.tick(ms(500)).is_empty());
         let late = json!({"type":"pong","in_reply_to":2});
         assert!(driver.receive(&line("n2", "n1", late), ms(600)).is_empty());
@@ -443,8 +504,18 @@ mod tests {
     #[test]
     fn timers_fire_on_time_and_stop_when_cancelled() {
         let mut driver = started();
-        driver.receive(&line("c3", "n1", json!({"type":"later","delay_ms":25})), ms(0));
-        driver.receive(&line("c3", "n1", json!({"type":"every","period_ms":10,"times":100})), ms(0));
+        driver.receive(
+            &line("c3", "n1", json!({"type":"later","delay_ms":25})),
+            ms(0),
+        );
+        driver.receive(
+            &line(
+                "c3",
+                "n1",
+                json!({"type":"every","period_ms":10,"times":100}),
+            ),
+            ms(0),
+        );
         assert_eq!(driver.next_deadline(), Some(ms(10)));
         driver.tick(ms(10));
         driver.tick(ms(20));
@@ -456,25 +527,45 @@ mod tests {
         let log = &driver.node().unwrap().log;
         assert_eq!(
             log[..],
-            ["10: tick", "20: tick", "30: later", "30: tick", "cancelled: true", "again: false"]
+            [
+                "10: tick",
+                "20: tick",
+                "30: later",
+                "30: tick",
+                "cancelled: true",
+                "again: false"
+            ]
         );
     }
 
     #[test]
     fn a_repeating_timer_can_cancel_itself() {
         let mut driver = started();
-        driver.receive(&line("c3", "n1", json!({"type":"every","period_ms":10,"times":2})), ms(0));
+        driver.receive(
+            &line("c3", "n1", json!({"type":"every","period_ms":10,"times":2})),
+            ms(0),
+        );
         driver.tick(ms(10));
         driver.tick(ms(20));
         assert_eq!(driver.next_deadline(), None);
         driver.tick(ms(100));
-        assert_eq!(driver.node().unwrap().log[..], ["10: tick", "20: tick", "stopped: true"]);
+        assert_eq!(
+            driver.node().unwrap().log[..],
+            ["10: tick", "20: tick", "stopped: true"]
+        );
     }
 
     #[test]
     fn a_late_tick_runs_a_periodic_timer_once_not_for_every_missed_period() {
         let mut driver = started();
-        driver.receive(&line("c3", "n1", json!({"type":"every","period_ms":10,"times":100})), ms(0));
+        driver.receive(
+            &line(
+                "c3",
+                "n1",
+                json!({"type":"every","period_ms":10,"times":100}),
+            ),
+            ms(0),
+        );
         driver.tick(ms(95));
         assert_eq!(driver.node().unwrap().log[..], ["95: tick"]);
         assert_eq!(driver.next_deadline(), Some(ms(105)));
@@ -489,6 +580,9 @@ mod tests {
         let out = parse(&driver.receive(&init_line(), ms(1)));
         assert_eq!(out.len(), 2);
         assert_eq!(out[0]["body"]["type"], "init_ok");
-        assert_eq!(out[1], json!({"src":"n1","dest":"n2","body":{"type":"pong","in_reply_to":3,"msg_id":2}}));
+        assert_eq!(
+            out[1],
+            json!({"src":"n1","dest":"n2","body":{"type":"pong","in_reply_to":3,"msg_id":2}})
+        );
     }
 }

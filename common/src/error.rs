@@ -77,7 +77,10 @@ impl ErrorCode {
     /// Whether an error with this code proves the operation did not happen. Clients record a definite
     /// error as a failed op; an indefinite one (timeout, crash, unknown codes) as "maybe happened".
     pub fn is_definite(self) -> bool {
-        !matches!(self, ErrorCode::Timeout | ErrorCode::Crash | ErrorCode::Other(_))
+        !matches!(
+            self,
+            ErrorCode::Timeout | ErrorCode::Crash | ErrorCode::Other(_)
+        )
     }
 }
 
@@ -125,7 +128,10 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ErrorCode, text: impl Into<String>) -> Self {
-        Error { code, text: text.into() }
+        Error {
+            code,
+            text: text.into(),
+        }
     }
 
     pub fn timeout(text: impl Into<String>) -> Self {

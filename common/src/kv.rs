@@ -59,13 +59,20 @@ pub struct KvClient<'a, N: Node> {
 
 impl<N: Node> std::fmt::Debug for KvClient<'_, N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KvClient").field("kv", &self.kv).field("timeout", &self.timeout).finish()
+        f.debug_struct("KvClient")
+            .field("kv", &self.kv)
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
 impl<'a, N: Node> KvClient<'a, N> {
     pub(crate) fn new(ctx: &'a mut Context<N>, kv: Kv) -> Self {
-        KvClient { ctx, kv, timeout: DEFAULT_SERVICE_TIMEOUT }
+        KvClient {
+            ctx,
+            kv,
+            timeout: DEFAULT_SERVICE_TIMEOUT,
+        }
     }
 
     /// Overrides how long to wait for the service's reply.
@@ -81,9 +88,12 @@ impl<'a, N: Node> KvClient<'a, N> {
         F: FnOnce(&mut N, &mut Context<N>, RpcResult<V>) + 'static,
     {
         let request = serde_json::json!({ "type": "read", "key": to_json(key) });
-        self.ctx.rpc(self.kv.service(), request, self.timeout, move |node, ctx, reply| {
-            callback(node, ctx, reply.map(|ok: ReadOk<V>| ok.value))
-        })
+        self.ctx.rpc(
+            self.kv.service(),
+            request,
+            self.timeout,
+            move |node, ctx, reply| callback(node, ctx, reply.map(|ok: ReadOk<V>| ok.value)),
+        )
     }
 
     /// Sets `key` to `value`, creating it if needed.
@@ -93,9 +103,12 @@ impl<'a, N: Node> KvClient<'a, N> {
     {
         let request =
             serde_json::json!({ "type": "write", "key": to_json(key), "value": to_json(value) });
-        self.ctx.rpc(self.kv.service(), request, self.timeout, move |node, ctx, reply| {
-            callback(node, ctx, reply.map(|_: Value| ()))
-        })
+        self.ctx.rpc(
+            self.kv.service(),
+            request,
+            self.timeout,
+            move |node, ctx, reply| callback(node, ctx, reply.map(|_: Value| ())),
+        )
     }
 
     /// Sets `key` to `to` if it currently holds `from`. Fails with
@@ -122,9 +135,12 @@ impl<'a, N: Node> KvClient<'a, N> {
         if create_if_not_exists {
             request["create_if_not_exists"] = Value::Bool(true);
         }
-        self.ctx.rpc(self.kv.service(), request, self.timeout, move |node, ctx, reply| {
-            callback(node, ctx, reply.map(|_: Value| ()))
-        })
+        self.ctx.rpc(
+            self.kv.service(),
+            request,
+            self.timeout,
+            move |node, ctx, reply| callback(node, ctx, reply.map(|_: Value| ())),
+        )
     }
 }
 
@@ -136,13 +152,18 @@ pub struct TsoClient<'a, N: Node> {
 
 impl<N: Node> std::fmt::Debug for TsoClient<'_, N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TsoClient").field("timeout", &self.timeout).finish()
+        f.debug_struct("TsoClient")
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 
 impl<'a, N: Node> TsoClient<'a, N> {
     pub(crate) fn new(ctx: &'a mut Context<N>) -> Self {
-        TsoClient { ctx, timeout: DEFAULT_SERVICE_TIMEOUT }
+        TsoClient {
+            ctx,
+            timeout: DEFAULT_SERVICE_TIMEOUT,
+        }
     }
 
     /// Overrides how long to wait for the oracle's reply.
@@ -157,9 +178,10 @@ impl<'a, N: Node> TsoClient<'a, N> {
         F: FnOnce(&mut N, &mut Context<N>, RpcResult<u64>) + 'static,
     {
         let request = serde_json::json!({ "type": "ts" });
-        self.ctx.rpc("lin-tso", request, self.timeout, move |node, ctx, reply| {
-            callback(node, ctx, reply.map(|ok: TsOk| ok.ts))
-        })
+        self.ctx
+            .rpc("lin-tso", request, self.timeout, move |node, ctx, reply| {
+                callback(node, ctx, reply.map(|ok: TsOk| ok.ts))
+            })
     }
 }
 

@@ -32,7 +32,10 @@ impl<P> Message<P> {
     /// Where a reply to this message goes. Take it before moving the payload out of the message, to
     /// reply after a `match msg.body.payload { … }` or from a later callback.
     pub fn reply_to(&self) -> ReplyTo {
-        ReplyTo { dest: self.src.clone(), in_reply_to: self.body.msg_id }
+        ReplyTo {
+            dest: self.src.clone(),
+            in_reply_to: self.body.msg_id,
+        }
     }
 }
 
@@ -90,7 +93,9 @@ impl RawMessage {
     }
 
     pub fn in_reply_to(&self) -> Option<u64> {
-        self.body.get("in_reply_to").and_then(serde_json::Value::as_u64)
+        self.body
+            .get("in_reply_to")
+            .and_then(serde_json::Value::as_u64)
     }
 }
 
@@ -125,13 +130,20 @@ mod tests {
 
     #[test]
     fn parses_maelstrom_input_with_network_id() {
-        let line = r#"{"id":3,"src":"c1","dest":"n0","body":{"type":"echo","echo":"hi","msg_id":1}}"#;
+        let line =
+            r#"{"id":3,"src":"c1","dest":"n0","body":{"type":"echo","echo":"hi","msg_id":1}}"#;
         let msg: Message<Payload> = serde_json::from_str(line).unwrap();
         assert_eq!(msg.src, "c1");
         assert_eq!(msg.body.msg_id, Some(1));
         assert_eq!(msg.body.in_reply_to, None);
         assert_eq!(msg.body.payload, Payload::Echo { echo: "hi".into() });
-        assert_eq!(msg.reply_to(), ReplyTo { dest: "c1".into(), in_reply_to: Some(1) });
+        assert_eq!(
+            msg.reply_to(),
+            ReplyTo {
+                dest: "c1".into(),
+                in_reply_to: Some(1)
+            }
+        );
         let out = serde_json::to_string(&msg).unwrap();
         assert!(!out.contains("\"id\""), "{out}");
     }
@@ -152,7 +164,8 @@ mod tests {
 
     #[test]
     fn null_body_is_empty() {
-        let raw: RawMessage = serde_json::from_str(r#"{"src":"a","dest":"b","body":null}"#).unwrap();
+        let raw: RawMessage =
+            serde_json::from_str(r#"{"src":"a","dest":"b","body":null}"#).unwrap();
         assert!(raw.body.is_empty());
         assert_eq!(raw.msg_type(), None);
     }

@@ -25,5 +25,6 @@ pub trait Node: Sized + 'static {
 
     /// Handles one message from a client or a peer. Returning `Err` answers the message with an error
     /// body carrying that code and text (unless the message was itself a reply).
-    fn handle(&mut self, msg: Message<Self::Payload>, ctx: &mut Context<Self>) -> Result<(), Error>;
+    fn handle(&mut self, msg: Message<Self::Payload>, ctx: &mut Context<Self>)
+        -> Result<(), Error>;
 }
