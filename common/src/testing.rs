@@ -1,10 +1,11 @@
 //! Runs nodes in-process on a virtual clock, for fast, deterministic tests and `insta` snapshots.
 //!
 //! A [`Cluster`] holds N [`Driver`]s of one node type (ids `n0`, `n1`, …), Maelstrom-style clients
-//! (`c0`, `c1`, …) and in-memory `lin-kv`, `seq-kv`, `lww-kv` and `lin-tso` services. Messages between
-//! nodes and to services take a constant virtual latency (zero by default); messages to and from clients
-//! take none, as in Maelstrom. Time only moves when the test moves it ([`Cluster::advance`]) or waits for
-//! a reply ([`Cluster::request`]), so timers and RPC timeouts fire at exact, repeatable instants.
+//! (`c0`, `c1`, …) and in-memory `lin-kv`, `seq-kv`, `lww-kv` and `lin-tso` services (`seq-kv`
+//! linearizable, or deliberately stale with [`SeqKv::Stale`]). Messages between nodes and to services
+//! take a constant virtual latency (zero by default); messages to and from clients take none, as in
+//! Maelstrom. Time only moves when the test moves it ([`Cluster::advance`]) or waits for a reply
+//! ([`Cluster::request`]), so timers and RPC timeouts fire at exact, repeatable instants.
 //!
 //! Every delivered message is written to a transcript, one line each:
 //!
@@ -26,6 +27,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::{Driver, Kv, Node};
+pub use services::SeqKv;
 use services::{is_service, Services};
 
 /// How long [`Cluster::request`] waits for a reply by default: Maelstrom's client timeout.
@@ -120,7 +122,7 @@ impl<N: Node> Cluster<N> {
             drivers: (0..node_count).map(|_| Driver::new()).collect(),
             in_flight: BTreeMap::new(),
             next_seq: 0,
-            services: Services::default(),
+            services: Services::new(SeqKv::Linearizable),
             clients: BTreeMap::new(),
             cuts: HashSet::new(),
             transcript: String::new(),
@@ -139,6 +141,12 @@ impl<N: Node> Cluster<N> {
     /// Sets the one-way latency of every message that does not involve a client.
     pub fn with_latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
+        self
+    }
+
+    /// Chooses how `seq-kv` answers (linearizable by default); call before any traffic.
+    pub fn with_seq_kv(mut self, mode: SeqKv) -> Self {
+        self.services = Services::new(mode);
         self
     }
 
@@ -370,7 +378,7 @@ impl<N: Node> Cluster<N> {
             self.log(&src, &dest, "", &body);
             let reply = body
                 .as_object()
-                .and_then(|request| self.services.handle(&dest, request));
+                .and_then(|request| self.services.handle(&dest, &src, request));
             if let Some(reply) = reply {
                 self.enqueue(dest, src, reply);
             }

@@ -1,30 +1,53 @@
 //! In-memory stand-ins for Maelstrom's services, answering a node's requests inside the test harness.
 //!
-//! All three key-value stores are plainly linearizable here (one map each), which keeps tests
-//! deterministic; the one behaviour kept from Maelstrom because solutions must cope with it is that
-//! `lww-kv` ignores `create_if_not_exists`. Requests a service does not understand get no reply at all,
-//! as in Maelstrom, so the node's timeout is what fires.
+//! By default all three key-value stores are plainly linearizable (one map each), which keeps tests
+//! deterministic. Two behaviours are kept from Maelstrom because solutions must cope with them:
+//! `lww-kv` ignores `create_if_not_exists`, and requests a service does not understand get no reply at
+//! all, so the node's timeout is what fires. `seq-kv` can also be made *maximally stale*
+//! ([`SeqKv::Stale`]): Maelstrom lets it answer from any state between the newest and the last one the
+//! requesting node saw (spec §6.3); the stale mode always picks the oldest, so a solution that trusts
+//! a `seq-kv` read to be fresh fails every time instead of once in a while.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
 use crate::Kv;
 
+/// How `seq-kv` answers in the harness.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SeqKv {
+    /// Like `lin-kv`: every request sees the newest state.
+    #[default]
+    Linearizable,
+    /// Every request is evaluated against the oldest state Maelstrom would allow for its sender; a
+    /// request that would change that old state is re-run against the newest one.
+    Stale,
+}
+
+/// How many past states Maelstrom's seq-kv keeps.
+const SEQ_KV_WINDOW: usize = 32;
+
+type Store = BTreeMap<String, Value>;
+
 /// The services a harness cluster offers, by their network ids.
 #[derive(Debug, Default)]
 pub(crate) struct Services {
-    stores: BTreeMap<&'static str, BTreeMap<String, Value>>,
+    seq_mode: SeqKv,
+    lin: Store,
+    lww: Store,
+    /// seq-kv's recent states, oldest first; the last is the newest.
+    seq_states: Vec<Store>,
+    /// How many states have been dropped off the front of `seq_states`.
+    seq_dropped: usize,
+    /// Per requester: the absolute index of the newest state it has seen.
+    seq_seen: HashMap<String, usize>,
     next_ts: u64,
 }
 
 /// Whether `id` names one of the services.
 pub(crate) fn is_service(id: &str) -> bool {
     matches!(id, "lin-kv" | "seq-kv" | "lww-kv" | "lin-tso")
-}
-
-fn store_name(kv: Kv) -> &'static str {
-    kv.service()
 }
 
 /// Keys are arbitrary JSON compared by value (`1`, `1.0` and `"1"` are three keys), so they are stored
@@ -34,80 +57,154 @@ fn key_text(key: &Value) -> String {
 }
 
 impl Services {
+    pub fn new(seq_mode: SeqKv) -> Self {
+        Services {
+            seq_mode,
+            seq_states: vec![Store::new()],
+            ..Services::default()
+        }
+    }
+
+    /// A key's value in the newest state.
     pub fn value(&self, kv: Kv, key: &Value) -> Option<&Value> {
-        self.stores.get(store_name(kv))?.get(&key_text(key))
+        let store = match kv {
+            Kv::Lin => &self.lin,
+            Kv::Lww => &self.lww,
+            Kv::Seq => self.seq_states.last()?,
+        };
+        store.get(&key_text(key))
     }
 
     pub fn set(&mut self, kv: Kv, key: &Value, value: Value) {
-        self.stores
-            .entry(store_name(kv))
-            .or_default()
-            .insert(key_text(key), value);
+        match kv {
+            Kv::Lin => {
+                self.lin.insert(key_text(key), value);
+            }
+            Kv::Lww => {
+                self.lww.insert(key_text(key), value);
+            }
+            Kv::Seq => {
+                let mut newest = self.seq_states.last().cloned().unwrap_or_default();
+                newest.insert(key_text(key), value);
+                self.push_seq_state(newest);
+            }
+        }
     }
 
-    /// Answers one request body sent to `service`; `None` means the service stays silent.
-    pub fn handle(&mut self, service: &str, request: &Map<String, Value>) -> Option<Value> {
+    /// Answers one request body that `src` sent to `service`; `None` means the service stays silent.
+    pub fn handle(
+        &mut self,
+        service: &str,
+        src: &str,
+        request: &Map<String, Value>,
+    ) -> Option<Value> {
         let kind = request.get("type").and_then(Value::as_str)?;
-        let mut reply = if service == "lin-tso" {
-            if kind != "ts" {
-                return None;
+        let mut reply = match service {
+            "lin-tso" if kind == "ts" => {
+                let ts = self.next_ts;
+                self.next_ts += 1;
+                json!({ "type": "ts_ok", "ts": ts })
             }
-            let ts = self.next_ts;
-            self.next_ts += 1;
-            json!({ "type": "ts_ok", "ts": ts })
-        } else {
-            let kv = match service {
-                "lin-kv" => Kv::Lin,
-                "seq-kv" => Kv::Seq,
-                "lww-kv" => Kv::Lww,
-                _ => return None,
-            };
-            self.kv(kv, kind, request)?
+            "lin-kv" => apply_in_place(&mut self.lin, kind, request, true)?,
+            "lww-kv" => apply_in_place(&mut self.lww, kind, request, false)?,
+            "seq-kv" => self.seq(src, kind, request)?,
+            _ => return None,
         };
         reply["in_reply_to"] = request.get("msg_id").cloned().unwrap_or(Value::Null);
         Some(reply)
     }
 
-    fn kv(&mut self, kv: Kv, kind: &str, request: &Map<String, Value>) -> Option<Value> {
-        let key = key_text(request.get("key").unwrap_or(&Value::Null));
-        let store = self.stores.entry(store_name(kv)).or_default();
-        let missing = || json!({ "type": "error", "code": 20, "text": "key does not exist" });
-        let reply = match kind {
-            "read" => match store.get(&key) {
-                Some(value) => json!({ "type": "read_ok", "value": value }),
-                None => missing(),
-            },
-            "write" => {
-                let value = request.get("value").cloned().unwrap_or(Value::Null);
-                store.insert(key, value);
-                json!({ "type": "write_ok" })
-            }
-            "cas" => {
-                let from = request.get("from").cloned().unwrap_or(Value::Null);
-                let to = request.get("to").cloned().unwrap_or(Value::Null);
-                let create = kv != Kv::Lww
-                    && request.get("create_if_not_exists").and_then(Value::as_bool) == Some(true);
-                match store.get(&key) {
-                    Some(current) if *current == from => {
-                        store.insert(key, to);
-                        json!({ "type": "cas_ok" })
-                    }
-                    Some(current) => json!({
-                        "type": "error",
-                        "code": 22,
-                        "text": format!("current value {current} is not {from}"),
-                    }),
-                    None if create => {
-                        store.insert(key, to);
-                        json!({ "type": "cas_ok" })
-                    }
-                    None => missing(),
-                }
-            }
-            _ => return None,
+    fn seq(&mut self, src: &str, kind: &str, request: &Map<String, Value>) -> Option<Value> {
+        if self.seq_states.is_empty() {
+            self.seq_states.push(Store::new());
+        }
+        let newest = self.seq_dropped + self.seq_states.len() - 1;
+        let index = match self.seq_mode {
+            SeqKv::Linearizable => newest,
+            SeqKv::Stale => self
+                .seq_seen
+                .get(src)
+                .copied()
+                .unwrap_or(0)
+                .max(self.seq_dropped),
         };
+        let state = &self.seq_states[index - self.seq_dropped];
+        let (reply, change) = evaluate(state, kind, request, true)?;
+        let Some((key, value)) = change.filter(|(key, value)| state.get(key) != Some(value)) else {
+            self.seq_seen.insert(src.to_string(), index);
+            return Some(reply);
+        };
+        let (reply, change) = if index == newest {
+            (reply, Some((key, value)))
+        } else {
+            let newest_state = &self.seq_states[newest - self.seq_dropped];
+            evaluate(newest_state, kind, request, true)?
+        };
+        let mut next = self.seq_states[newest - self.seq_dropped].clone();
+        if let Some((key, value)) = change {
+            next.insert(key, value);
+        }
+        self.push_seq_state(next);
+        self.seq_seen.insert(src.to_string(), newest + 1);
         Some(reply)
     }
+
+    fn push_seq_state(&mut self, state: Store) {
+        self.seq_states.push(state);
+        if self.seq_states.len() > SEQ_KV_WINDOW {
+            self.seq_states.remove(0);
+            self.seq_dropped += 1;
+        }
+    }
+}
+
+fn apply_in_place(
+    store: &mut Store,
+    kind: &str,
+    request: &Map<String, Value>,
+    honor_create: bool,
+) -> Option<Value> {
+    let (reply, change) = evaluate(store, kind, request, honor_create)?;
+    if let Some((key, value)) = change {
+        store.insert(key, value);
+    }
+    Some(reply)
+}
+
+/// Evaluates one KV request against `store`: the reply, and the write it makes if it succeeds.
+/// `None` for a request the service does not understand.
+fn evaluate(
+    store: &Store,
+    kind: &str,
+    request: &Map<String, Value>,
+    honor_create: bool,
+) -> Option<(Value, Option<(String, Value)>)> {
+    let key = key_text(request.get("key").unwrap_or(&Value::Null));
+    let field = |name: &str| request.get(name).cloned().unwrap_or(Value::Null);
+    let missing = || json!({ "type": "error", "code": 20, "text": "key does not exist" });
+    let outcome = match kind {
+        "read" => match store.get(&key) {
+            Some(value) => (json!({ "type": "read_ok", "value": value }), None),
+            None => (missing(), None),
+        },
+        "write" => (json!({ "type": "write_ok" }), Some((key, field("value")))),
+        "cas" => {
+            let (from, to) = (field("from"), field("to"));
+            let create = honor_create
+                && request.get("create_if_not_exists").and_then(Value::as_bool) == Some(true);
+            match store.get(&key) {
+                Some(current) if *current == from => (json!({ "type": "cas_ok" }), Some((key, to))),
+                Some(current) => {
+                    let text = format!("current value {current} is not {from}");
+                    (json!({ "type": "error", "code": 22, "text": text }), None)
+                }
+                None if create => (json!({ "type": "cas_ok" }), Some((key, to))),
+                None => (missing(), None),
+            }
+        }
+        _ => return None,
+    };
+    Some(outcome)
 }
 
 #[cfg(test)]
@@ -115,12 +212,12 @@ mod tests {
     use super::*;
 
     fn ask(services: &mut Services, service: &str, request: Value) -> Option<Value> {
-        services.handle(service, request.as_object().unwrap())
+        services.handle(service, "n0", request.as_object().unwrap())
     }
 
     #[test]
     fn kv_read_write_cas() {
-        let mut s = Services::default();
+        let mut s = Services::new(SeqKv::Linearizable);
         let r = ask(
             &mut s,
             "lin-kv",
@@ -168,7 +265,7 @@ mod tests {
 
     #[test]
     fn lww_ignores_create_if_not_exists_and_unknown_requests_get_silence() {
-        let mut s = Services::default();
+        let mut s = Services::new(SeqKv::Linearizable);
         let r = ask(
             &mut s,
             "lww-kv",
@@ -185,10 +282,63 @@ mod tests {
 
     #[test]
     fn keys_compare_as_json_values() {
-        let mut s = Services::default();
+        let mut s = Services::new(SeqKv::Linearizable);
         s.set(Kv::Lin, &json!(1), json!("int"));
         assert_eq!(s.value(Kv::Lin, &json!(1)), Some(&json!("int")));
         assert_eq!(s.value(Kv::Lin, &json!("1")), None);
         assert_eq!(s.value(Kv::Lin, &json!(1.0)), None);
+    }
+
+    fn ask_from(s: &mut Services, src: &str, request: Value) -> Value {
+        s.handle("seq-kv", src, request.as_object().unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn stale_seq_kv_reads_lag_but_never_go_back_for_the_same_node() {
+        let mut s = Services::new(SeqKv::Stale);
+        ask_from(&mut s, "n0", json!({"type":"write","key":"k","value":1}));
+        // n1 has seen nothing yet: it reads the initial, empty state.
+        assert_eq!(
+            ask_from(&mut s, "n1", json!({"type":"read","key":"k"}))["code"],
+            20
+        );
+        // n0 wrote, so it sees its own write.
+        assert_eq!(
+            ask_from(&mut s, "n0", json!({"type":"read","key":"k"}))["value"],
+            1
+        );
+        ask_from(&mut s, "n0", json!({"type":"write","key":"k","value":2}));
+        // A cas that fails on n1's stale state is answered from that state.
+        let stale_cas = ask_from(
+            &mut s,
+            "n1",
+            json!({"type":"cas","key":"k","from":2,"to":3}),
+        );
+        assert_eq!(stale_cas["code"], 20);
+        // A request that would change n1's stale state is re-run on the newest one (where k is 2, so
+        // the cas succeeds), and n1 has then seen the newest state.
+        let cas = json!({"type":"cas","key":"k","from":2,"to":3,"create_if_not_exists":true});
+        assert_eq!(ask_from(&mut s, "n1", cas)["type"], "cas_ok");
+        assert_eq!(s.value(Kv::Seq, &json!("k")), Some(&json!(3)));
+        assert_eq!(
+            ask_from(&mut s, "n1", json!({"type":"read","key":"k"}))["value"],
+            3
+        );
+        // n0 has not seen that write, and keeps reading what it last saw.
+        assert_eq!(
+            ask_from(&mut s, "n0", json!({"type":"read","key":"k"}))["value"],
+            2
+        );
+    }
+
+    #[test]
+    fn linearizable_seq_kv_is_always_fresh() {
+        let mut s = Services::new(SeqKv::Linearizable);
+        ask_from(&mut s, "n0", json!({"type":"write","key":"k","value":1}));
+        assert_eq!(
+            ask_from(&mut s, "n1", json!({"type":"read","key":"k"}))["value"],
+            1
+        );
     }
 }
