@@ -117,12 +117,14 @@ impl<N: Node> Context<N> {
         &self.node_ids
     }
 
-    /// Every node in the cluster but this one.
-    pub fn peers(&self) -> impl Iterator<Item = &str> + '_ {
+    /// Every node in the cluster but this one. A fresh `Vec`, so that a loop sending to them can
+    /// borrow the context mutably.
+    pub fn peers(&self) -> Vec<String> {
         self.node_ids
             .iter()
-            .map(String::as_str)
-            .filter(move |id| *id != self.node_id)
+            .filter(|id| **id != self.node_id)
+            .cloned()
+            .collect()
     }
 
     /// Time since the node started (virtual time under [`testing`](crate::testing)). Use it instead of
@@ -166,15 +168,14 @@ impl<N: Node> Context<N> {
     ///
     /// `R` is what the reply body is parsed into (without `msg_id`/`in_reply_to`): the node's own
     /// `Payload` enum, a dedicated struct, or `serde_json::Value`. A reply that does not parse reaches
-    /// the callback as a malformed-request error. Returns the request's `msg_id`.
+    /// the callback as a malformed-request error.
     pub fn rpc<R, F>(
         &mut self,
         dest: impl AsRef<str>,
         payload: impl Serialize,
         timeout: Duration,
         callback: F,
-    ) -> u64
-    where
+    ) where
         R: DeserializeOwned,
         F: FnOnce(&mut N, &mut Context<N>, RpcResult<R>) + 'static,
     {
@@ -207,7 +208,6 @@ impl<N: Node> Context<N> {
             callback: typed,
         };
         self.pending.insert(msg_id, pending);
-        msg_id
     }
 
     /// Runs `callback` every `period` (first run one period from now) until cancelled.

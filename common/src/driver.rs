@@ -360,7 +360,7 @@ mod tests {
             [json!({"src":"n1","dest":"c0","body":{"type":"init_ok","in_reply_to":1,"msg_id":1}})]
         );
         assert_eq!(driver.context().node_id(), "n1");
-        assert_eq!(driver.context().peers().collect::<Vec<_>>(), ["n2"]);
+        assert_eq!(driver.context().peers(), ["n2"]);
         assert!(!out[0].as_object().unwrap().contains_key("id"));
     }
 

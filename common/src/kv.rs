@@ -82,7 +82,7 @@ impl<'a, N: Node> KvClient<'a, N> {
     }
 
     /// Reads `key`. A missing key is `Err` with [`ErrorCode::KeyDoesNotExist`](crate::ErrorCode).
-    pub fn read<V, F>(self, key: impl Serialize, callback: F) -> u64
+    pub fn read<V, F>(self, key: impl Serialize, callback: F)
     where
         V: DeserializeOwned,
         F: FnOnce(&mut N, &mut Context<N>, RpcResult<V>) + 'static,
@@ -97,7 +97,7 @@ impl<'a, N: Node> KvClient<'a, N> {
     }
 
     /// Sets `key` to `value`, creating it if needed.
-    pub fn write<F>(self, key: impl Serialize, value: impl Serialize, callback: F) -> u64
+    pub fn write<F>(self, key: impl Serialize, value: impl Serialize, callback: F)
     where
         F: FnOnce(&mut N, &mut Context<N>, RpcResult<()>) + 'static,
     {
@@ -122,8 +122,7 @@ impl<'a, N: Node> KvClient<'a, N> {
         to: impl Serialize,
         create_if_not_exists: bool,
         callback: F,
-    ) -> u64
-    where
+    ) where
         F: FnOnce(&mut N, &mut Context<N>, RpcResult<()>) + 'static,
     {
         let mut request = serde_json::json!({
@@ -173,7 +172,7 @@ impl<'a, N: Node> TsoClient<'a, N> {
     }
 
     /// Asks for the next timestamp: 0, 1, 2, … across the whole cluster.
-    pub fn ts<F>(self, callback: F) -> u64
+    pub fn ts<F>(self, callback: F)
     where
         F: FnOnce(&mut N, &mut Context<N>, RpcResult<u64>) + 'static,
     {
