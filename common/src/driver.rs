@@ -192,7 +192,7 @@ impl<N: Node> Driver<N> {
             Err(e) => {
                 let error = match msg_type {
                     None => Error::malformed_request("message body has no \"type\""),
-                    Some(t) if e.to_string().starts_with("unknown variant") => {
+                    Some(t) if e.to_string().starts_with(&format!("unknown variant `{t}`")) => {
                         Error::not_supported(format!("unsupported message type {t:?}"))
                     }
                     Some(t) => Error::malformed_request(format!("could not parse {t:?}: {e}")),

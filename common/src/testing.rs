@@ -279,6 +279,12 @@ impl<N: Node> Cluster<N> {
         self.stats
     }
 
+    /// Zeroes the message and operation counts, e.g. after setup messages such as `topology`, which
+    /// Maelstrom does not count as operations.
+    pub fn reset_stats(&mut self) {
+        self.stats = NetStats::default();
+    }
+
     /// Everything delivered so far, one message per line.
     pub fn transcript(&self) -> &str {
         &self.transcript
