@@ -1,0 +1,172 @@
+//! The wire format: one JSON object per line, `{"src":…,"dest":…,"body":{…}}`.
+//!
+//! The body's `type` and its fields are the node's own business, so a node describes them as one serde
+//! enum (`#[serde(tag = "type", rename_all = "snake_case")]`) and [`Body`] flattens it next to the two
+//! fields the RPC layer owns, `msg_id` and `in_reply_to`. Maelstrom also adds a network `id` on input;
+//! serde ignores it, and nothing here ever writes it.
+
+use serde::{Deserialize, Serialize};
+
+/// A message as a node receives it, with a typed payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message<P> {
+    pub src: String,
+    pub dest: String,
+    pub body: Body<P>,
+}
+
+/// The body of a message: the RPC layer's two fields plus the node's payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Body<P> {
+    /// Unique per sender; `null`, `0` and a missing field are all accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_id: Option<u64>,
+    /// Set on replies: the `msg_id` of the request being answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<u64>,
+    #[serde(flatten)]
+    pub payload: P,
+}
+
+impl<P> Message<P> {
+    /// Where a reply to this message goes. Take it before moving the payload out of the message, to
+    /// reply after a `match msg.body.payload { … }` or from a later callback.
+    pub fn reply_to(&self) -> ReplyTo {
+        ReplyTo {
+            dest: self.src.clone(),
+            in_reply_to: self.body.msg_id,
+        }
+    }
+}
+
+/// The address of a reply: whom to answer and which request it answers. Cheap to clone and `'static`,
+/// so callbacks can keep it until the answer is known.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReplyTo {
+    pub dest: String,
+    pub in_reply_to: Option<u64>,
+}
+
+impl<P> From<&Message<P>> for ReplyTo {
+    fn from(msg: &Message<P>) -> Self {
+        msg.reply_to()
+    }
+}
+
+impl From<&ReplyTo> for ReplyTo {
+    fn from(to: &ReplyTo) -> Self {
+        to.clone()
+    }
+}
+
+/// The `init` message's payload: who this node is and who its peers are (in Maelstrom's order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Init {
+    pub node_id: String,
+    pub node_ids: Vec<String>,
+}
+
+/// A line as read off the wire, before the body is given a type. The driver routes on it (replies to
+/// pending RPCs, `init`, requests) before deciding what to deserialize the body into.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct RawMessage {
+    pub src: String,
+    pub dest: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub body: serde_json::Map<String, serde_json::Value>,
+}
+
+fn null_as_empty<'de, D>(de: D) -> Result<serde_json::Map<String, serde_json::Value>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(Option::deserialize(de)?.unwrap_or_default())
+}
+
+impl RawMessage {
+    pub fn msg_type(&self) -> Option<&str> {
+        self.body.get("type").and_then(serde_json::Value::as_str)
+    }
+
+    pub fn msg_id(&self) -> Option<u64> {
+        self.body.get("msg_id").and_then(serde_json::Value::as_u64)
+    }
+
+    pub fn in_reply_to(&self) -> Option<u64> {
+        self.body
+            .get("in_reply_to")
+            .and_then(serde_json::Value::as_u64)
+    }
+}
+
+/// Renders one output line: `src`, `dest`, then the body with `msg_id`/`in_reply_to` added.
+pub(crate) fn render_line(
+    src: &str,
+    dest: &str,
+    mut body: serde_json::Map<String, serde_json::Value>,
+    msg_id: Option<u64>,
+    in_reply_to: Option<u64>,
+) -> String {
+    if let Some(id) = msg_id {
+        body.insert("msg_id".into(), id.into());
+    }
+    if let Some(id) = in_reply_to {
+        body.insert("in_reply_to".into(), id.into());
+    }
+    let line = serde_json::json!({ "src": src, "dest": dest, "body": body });
+    line.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Payload {
+        Echo { echo: String },
+        EchoOk { echo: String },
+    }
+
+    #[test]
+    fn parses_maelstrom_input_with_network_id() {
+        let line =
+            r#"{"id":3,"src":"c1","dest":"n0","body":{"type":"echo","echo":"hi","msg_id":1}}"#;
+        let msg: Message<Payload> = serde_json::from_str(line).unwrap();
+        assert_eq!(msg.src, "c1");
+        assert_eq!(msg.body.msg_id, Some(1));
+        assert_eq!(msg.body.in_reply_to, None);
+        assert_eq!(msg.body.payload, Payload::Echo { echo: "hi".into() });
+        assert_eq!(
+            msg.reply_to(),
+            ReplyTo {
+                dest: "c1".into(),
+                in_reply_to: Some(1)
+            }
+        );
+        let out = serde_json::to_string(&msg).unwrap();
+        assert!(!out.contains("\"id\""), "{out}");
+    }
+
+    #[test]
+    fn tolerates_null_and_zero_msg_ids() {
+        let null: Message<Payload> = serde_json::from_str(
+            r#"{"src":"c1","dest":"n0","body":{"type":"echo","echo":"a","msg_id":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(null.body.msg_id, None);
+        let zero: Message<Payload> = serde_json::from_str(
+            r#"{"src":"c1","dest":"n0","body":{"type":"echo","echo":"a","msg_id":0}}"#,
+        )
+        .unwrap();
+        assert_eq!(zero.body.msg_id, Some(0));
+    }
+
+    #[test]
+    fn null_body_is_empty() {
+        let raw: RawMessage =
+            serde_json::from_str(r#"{"src":"a","dest":"b","body":null}"#).unwrap();
+        assert!(raw.body.is_empty());
+        assert_eq!(raw.msg_type(), None);
+    }
+}

@@ -1,0 +1,4 @@
+//! The reference echo node on stdin/stdout.
+fn main() -> anyhow::Result<()> {
+    common::run::<echo::EchoNode>()
+}
