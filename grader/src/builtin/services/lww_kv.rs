@@ -96,7 +96,7 @@ mod tests {
                 &mut rng,
                 json!({"type": "write", "key": "x", "value": 2}),
             );
-            let values: BTreeSet<String> = (0..200)
+            let values: BTreeSet<String> = (0..50)
                 .map(|_| call(kv, &mut rng, json!({"type": "read", "key": "x"})).to_string())
                 .collect();
             if values.len() == 2 && values.iter().all(|v| v.contains("read_ok")) {
