@@ -2,6 +2,7 @@
 //! network, partitions, services, workload clients), so that grading needs no JVM.
 
 pub mod services;
+pub mod gen;
 
 use std::path::Path;
 
