@@ -253,12 +253,16 @@ fn broadcast_check(w: &Value, validity: Validity) -> Check {
     let stale = count(w, "stale-count").unwrap_or(0);
     let never_read = count(w, "never-read-count").unwrap_or(0);
     let mut check = match validity {
-        Validity::Valid => Check::valid(
+        Validity::Valid if stale > 0 => Check::valid(
             "workload",
             format!(
                 "all {attempts} broadcast values reached every node that was read \
                  ({stale} of them only after a delay)"
             ),
+        ),
+        Validity::Valid => Check::valid(
+            "workload",
+            format!("all {attempts} broadcast values reached every node that was read"),
         ),
         Validity::Invalid if lost > 0 => Check::invalid(
             "workload",
@@ -562,12 +566,19 @@ fn availability_check(a: &Value, wanted: Option<Availability>) -> Check {
     Check::new("availability", validity, summary).with_figure(figure)
 }
 
+/// A fraction as a percentage precise enough that only exactly 1 shows as 100%.
 fn percent(fraction: f64) -> String {
     let p = fraction * 100.0;
     if p == p.trunc() {
         format!("{p:.0}%")
     } else {
-        format!("{p:.1}%")
+        let shown = format!("{p:.2}");
+        let shown = if shown == "100.00" {
+            "99.99".to_owned()
+        } else {
+            shown
+        };
+        format!("{}%", shown.trim_end_matches('0').trim_end_matches('.'))
     }
 }
 
@@ -621,15 +632,25 @@ fn exception_gist(message: &str) -> String {
     }
     if let Some(text) = after(message, ":text ") {
         // An RPC error reply: keep the node's own words.
-        let first = message.lines().next().unwrap_or(message);
-        let code = after(first, ":name ").map(|n| n.trim_end_matches(',').to_owned());
-        return match code {
-            Some(code) => format!("error reply {code}, {text}"),
-            None => format!("error reply, {text}"),
+        let name = token_after(message, ":name :");
+        let code = token_after(message, ":code ");
+        return match (name, code) {
+            (Some(name), Some(code)) => format!("error reply {name} (code {code}): {text}"),
+            (None, Some(code)) => format!("error reply (code {code}): {text}"),
+            _ => format!("error reply: {text}"),
         };
     }
     let first = message.lines().next().unwrap_or(message).trim();
     truncate(first, 200)
+}
+
+/// The word right after `marker`, up to a comma, brace or space.
+fn token_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = &text[text.find(marker)? + marker.len()..];
+    let end = rest
+        .find(|c: char| c == ',' || c == '}' || c.is_whitespace())
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
 }
 
 /// The first non-empty stretch of text after `marker`, up to a blank line.
@@ -941,6 +962,24 @@ mod tests {
         let r = parse(r#"{:linear {:valid? false}, :valid? false}"#);
         let c = checks(&r, None, None, None);
         assert_eq!(by_name(&c, "linear").validity, Validity::Invalid);
+    }
+
+    #[test]
+    fn error_replies_keep_the_nodes_words() {
+        let m = "throw+: {:type :rpc-error, :code 22, :name :precondition-failed, :definite? true, :body {:code 22, :in_reply_to 1, :text \"current value 3 is not 0\", :type \"error\"}}";
+        assert_eq!(
+            exception_gist(m),
+            "error reply precondition-failed (code 22): current value 3 is not 0"
+        );
+    }
+
+    #[test]
+    fn percentages_never_round_up_to_all() {
+        assert_eq!(percent(1.0), "100%");
+        assert_eq!(percent(0.9998176), "99.98%");
+        assert_eq!(percent(0.99999), "99.99%");
+        assert_eq!(percent(0.11111111), "11.11%");
+        assert_eq!(percent(0.0), "0%");
     }
 
     #[test]
