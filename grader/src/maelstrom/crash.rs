@@ -63,9 +63,9 @@ fn diagnose(exit_code: Option<i32>, output: &str) -> (String, Option<String>) {
                  ({code})"
             ),
             Some(format!(
-                "{} A node must keep running until Maelstrom stops it: look for a panic or an \
-                 early return in its main loop.",
-                clip(line.trim())
+                "{}. A node must keep running until Maelstrom stops it: look for a panic or an \
+                 early return in its main loop (its stderr is below).",
+                node_exit(line)
             )),
         );
     }
@@ -85,10 +85,14 @@ fn diagnose(exit_code: Option<i32>, output: &str) -> (String, Option<String>) {
             None,
         );
     }
-    if let Some(line) = find("Cannot run program") {
+    if find("Cannot run program").is_some() {
         return (
             format!("Maelstrom could not start the node binary ({code})"),
-            Some(clip(line.trim())),
+            Some(
+                "Check that the node was built and that the --bin path points at it (an \
+                 executable file)."
+                    .to_owned(),
+            ),
         );
     }
     if find("topology").is_some() && find("Oh jeez").is_some() {
@@ -110,6 +114,20 @@ fn diagnose(exit_code: Option<i32>, output: &str) -> (String, Option<String>) {
             None,
         ),
     }
+}
+
+/// `Node n1 crashed with exit status 101` out of Maelstrom's longer exception line.
+fn node_exit(line: &str) -> String {
+    const MARK: &str = "crashed with exit status ";
+    let Some(at) = line.find(MARK) else {
+        return clip(line.trim());
+    };
+    let start = line[..at].rfind("Node ").unwrap_or(at);
+    let rest = &line[at + MARK.len()..];
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit() && c != '-')
+        .unwrap_or(rest.len());
+    format!("{}{MARK}{}", &line[start..at], &rest[..digits])
 }
 
 /// The lines of Maelstrom's output that explain a failure: from Jepsen's "Oh jeez" (or the
@@ -201,6 +219,7 @@ mod tests {
         let c = crash_check(Some(255), output, Some(tmp.path()));
         assert_eq!(c.validity, Validity::Invalid);
         assert!(c.summary.contains("a node exited"), "{}", c.summary);
+        assert!(c.details[0].starts_with("Node n1 crashed with exit status 101. "));
         let text = c.details.join("\n");
         assert!(text.contains("n0 wrote nothing"), "{text}");
         assert!(text.contains("  thread 'main' panicked"), "{text}");
