@@ -102,7 +102,11 @@ fn no_network_fails_fast_and_says_how_to_install_by_hand() {
         tmp.path(),
     )
     .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(matches!(err, InstallError::Download { .. }), "{err}");
     let text = err.to_string();
     assert!(text.contains("by hand"), "{text}");

@@ -223,6 +223,21 @@ fn a_node_that_exits_is_explained_with_its_stderr() {
         v.check("workload").is_none(),
         "no results, no workload verdict"
     );
+
+    // Explaining the crashed run afterwards tells the same story, from its jepsen.log.
+    let later = grader::maelstrom::explain(&tmp.path().join("run"), None).unwrap();
+    assert_eq!(later.level, "3b", "{}", describe(&later));
+    let crash = later.check("crash").unwrap();
+    assert!(
+        crash.summary.contains("a node exited"),
+        "{}",
+        describe(&later)
+    );
+    assert!(
+        crash.details.join("\n").contains("boom"),
+        "{}",
+        describe(&later)
+    );
 }
 
 #[test]

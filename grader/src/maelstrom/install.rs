@@ -242,11 +242,6 @@ pub fn sha256_of(path: &Path) -> std::io::Result<String> {
         .collect())
 }
 
-/// Where an install would go, for messages.
-pub fn destination(lookup: &Lookup) -> Option<PathBuf> {
-    lookup.cache_dir()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -132,6 +132,8 @@ pub fn run(
         source,
     })?;
     let _ = writeln!(log, "{}", shown.join(" "));
+    let deadline = deadline(run);
+    let mut killed = false;
     let mut tail: VecDeque<String> = VecDeque::with_capacity(KEPT_LINES);
     let mut ops = 0u64;
     let mut last_beat = Instant::now();
@@ -156,6 +158,20 @@ pub fn run(
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if !killed && started.elapsed() > deadline {
+            // Maelstrom can hang (spec §9, item 22): give up rather than wait forever.
+            killed = true;
+            let _ = child.kill();
+            let line = format!(
+                "grader: Maelstrom had not finished after {} s, so it was stopped",
+                deadline.as_secs()
+            );
+            let _ = writeln!(log, "{line}");
+            if progress != Progress::Quiet {
+                eprintln!("maelstrom: {line}");
+            }
+            tail.push_back(line);
         }
         if progress == Progress::Condensed && last_beat.elapsed() >= HEARTBEAT {
             last_beat = Instant::now();
@@ -189,6 +205,15 @@ pub fn run(
     verdict.run_dir = Some(store_dir.unwrap_or_else(|| run_dir.to_path_buf()));
     verdict.seconds = Some(seconds);
     Ok(verdict)
+}
+
+/// How long a run may take before it is stopped: four times its time limit (the final phase,
+/// analysis and JVM start-up come on top) plus five minutes, generous for kafka's checker.
+fn deadline(run: &Run) -> Duration {
+    let limit = TestOptions::parse(run.flags)
+        .map(|o| o.time_limit)
+        .unwrap_or(Duration::from_secs(60));
+    limit * 4 + Duration::from_secs(300)
 }
 
 /// The checks for a finished run: from `results.edn` when Maelstrom wrote one, else the crash
