@@ -11,6 +11,7 @@ use std::process::Command;
 
 use super::discovery::{discover, Installation, Java, Lookup, MIN_JAVA};
 use super::install::MAELSTROM_VERSION;
+use crate::options::Workload;
 
 /// Whether a tool is present and good enough.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,14 @@ impl DoctorReport {
             .iter()
             .filter(|i| i.required)
             .all(|i| i.status == Status::Ok)
+    }
+
+    /// Everything needed to judge this workload is present: Maelstrom's kafka checker draws
+    /// plots as part of judging, so without gnuplot it can never reach a verdict.
+    pub fn ready_for(&self, workload: Workload) -> bool {
+        self.ready()
+            && (workload != Workload::Kafka
+                || self.item("gnuplot").is_some_and(|i| i.status == Status::Ok))
     }
 
     /// Everything, recommended tools included, is present.
@@ -182,7 +191,8 @@ pub fn doctor_with(lookup: &Lookup, workspace_root: &Path) -> DoctorReport {
         lookup,
         "gnuplot",
         &["--version"],
-        "without it Maelstrom draws no graphs and says \"unknown\"; the grader reads through that",
+        "without it Maelstrom draws no graphs and says \"unknown\" (the grader reads through \
+         that), and its kafka checker cannot judge at all: levels 5a-5c need it",
         &[
             "Debian/Ubuntu: sudo apt-get install gnuplot-nox",
             "macOS: brew install gnuplot",
@@ -263,6 +273,7 @@ mod tests {
         let m = report.item("maelstrom").unwrap();
         assert_eq!(m.status, Status::Missing);
         assert!(!report.ready());
+        assert!(!report.ready_for(Workload::Echo));
         let text = report.to_string();
         assert!(text.contains("install-maelstrom"), "{text}");
         assert!(text.contains("apt-get install gnuplot-nox"), "{text}");

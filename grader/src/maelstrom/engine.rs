@@ -7,6 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use super::discovery::{discover, Installation, Java, Lookup, MIN_JAVA};
+use crate::options::Workload;
 
 /// The environment variable read when `--engine` is not given.
 pub const ENGINE_ENV: &str = "GRADER_ENGINE";
@@ -89,6 +90,39 @@ pub struct EngineUnavailable(pub String);
 /// Decides which engine runs, from the process's environment.
 pub fn decide(engine: Engine, workspace_root: &Path) -> Result<Decision, EngineUnavailable> {
     decide_with(engine, &Lookup::from_env(), workspace_root, Java::probe)
+}
+
+/// [`decide`] for one workload: `auto` also needs gnuplot for kafka, whose checker cannot
+/// reach a verdict without it (it draws plots as part of judging).
+pub fn decide_for(
+    engine: Engine,
+    workspace_root: &Path,
+    workload: Workload,
+) -> Result<Decision, EngineUnavailable> {
+    let lookup = Lookup::from_env();
+    let decision = decide_with(engine, &lookup, workspace_root, Java::probe)?;
+    Ok(gnuplot_gate(
+        engine,
+        decision,
+        workload,
+        lookup.which("gnuplot").is_some(),
+    ))
+}
+
+fn gnuplot_gate(engine: Engine, decision: Decision, workload: Workload, gnuplot: bool) -> Decision {
+    match decision {
+        Decision::Maelstrom(install)
+            if engine == Engine::Auto && workload == Workload::Kafka && !gnuplot =>
+        {
+            Decision::Builtin {
+                reason: format!(
+                    "auto: Maelstrom was found at {install}, but without gnuplot its kafka \
+                     checker cannot reach a verdict"
+                ),
+            }
+        }
+        other => other,
+    }
 }
 
 /// [`decide`] with a given environment and Java probe (probed only when `auto` needs it).
@@ -193,6 +227,24 @@ mod tests {
             Ok(Decision::Builtin { .. })
         ));
         assert!(decide_with(Engine::Maelstrom, &nothing, tmp.path(), java(17)).is_err());
+
+        let maelstrom = || decide_with(Engine::Auto, &found, tmp.path(), java(17)).unwrap();
+        assert!(matches!(
+            gnuplot_gate(Engine::Auto, maelstrom(), Workload::Kafka, false),
+            Decision::Builtin { .. }
+        ));
+        assert!(matches!(
+            gnuplot_gate(Engine::Auto, maelstrom(), Workload::Kafka, true),
+            Decision::Maelstrom(_)
+        ));
+        assert!(matches!(
+            gnuplot_gate(Engine::Auto, maelstrom(), Workload::Echo, false),
+            Decision::Maelstrom(_)
+        ));
+        assert!(matches!(
+            gnuplot_gate(Engine::Maelstrom, maelstrom(), Workload::Kafka, false),
+            Decision::Maelstrom(_)
+        ));
         assert!(matches!(
             decide_with(Engine::Builtin, &found, tmp.path(), || unreachable!()),
             Ok(Decision::Builtin { .. })

@@ -23,7 +23,9 @@ pub mod store;
 pub use command::command_line;
 pub use discovery::{discover, FoundVia, Installation, Java, Launcher, Lookup, NotFound};
 pub use doctor::{doctor, DoctorReport};
-pub use engine::{decide, Decision, Engine, EngineParseError, EngineUnavailable, ENGINE_ENV};
+pub use engine::{
+    decide, decide_for, Decision, Engine, EngineParseError, EngineUnavailable, ENGINE_ENV,
+};
 pub use explain::{explain, ExplainError};
 pub use install::{install, InstallError, RELEASE_SHA256, RELEASE_URL};
 pub use run::{run, Progress, RunError};
