@@ -154,6 +154,37 @@ pub fn match_level(args: &[String]) -> Option<LevelMatch> {
     })
 }
 
+/// The flags in which a run differs from the closest run of `level`, in words, and that run's
+/// index. Empty when the run used the level's flags.
+pub fn compare(run: &TestOptions, level: &Level) -> (usize, Vec<String>) {
+    level
+        .options()
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut d = differences(run, o);
+            if run.workload != o.workload {
+                d.insert(
+                    0,
+                    format!(
+                        "-w {} (the level uses {})",
+                        run.workload.name(),
+                        o.workload.name()
+                    ),
+                );
+            }
+            (i, d)
+        })
+        .min_by_key(|(_, d)| d.len())
+        .unwrap_or((0, Vec::new()))
+}
+
+/// Whether a difference changes what a run tests. Only a different `--time-limit` does not
+/// count: the course's own fixtures include a level-2 run of 10 s instead of 30.
+pub fn is_decisive(difference: &str) -> bool {
+    !difference.starts_with("--time-limit")
+}
+
 /// The flags in which a run differs from a level's, in words.
 fn differences(run: &TestOptions, level: &TestOptions) -> Vec<String> {
     let mut out = Vec::new();

@@ -4,11 +4,13 @@
 //!
 //! The level comes from the `--level` the learner gives, else from the command line Jepsen
 //! recorded in the run's `jepsen.log`. How it was decided is written into the `"budget"` check,
-//! so that a report never silently judges against the wrong level.
+//! so that a report never silently judges against the wrong level; a run whose flags test less
+//! than the level's (no partitions, 6c's en dash, other node counts…) gets an unknown `"flags"`
+//! check, so that it cannot pass the level.
 
 use std::path::{Path, PathBuf};
 
-use super::command::{from_jepsen_log, match_level, LevelMatch};
+use super::command::{compare, from_jepsen_log, is_decisive, match_level, LevelMatch};
 use super::crash::crash_check;
 use super::results;
 use super::store;
@@ -92,6 +94,24 @@ pub fn explain(path: &Path, level: Option<&Level>) -> Result<Verdict, ExplainErr
         )),
     }
     add_level_notes(&mut checks, level, matched.as_ref(), value.as_ref(), notes);
+    if let (Some(level), Some(opts)) = (level, run_opts.as_ref()) {
+        let (_, diffs) = compare(opts, level);
+        let decisive: Vec<String> = diffs.into_iter().filter(|d| is_decisive(d)).collect();
+        if !decisive.is_empty() {
+            checks.push(
+                Check::new(
+                    "flags",
+                    Validity::Unknown,
+                    format!(
+                        "this run did not use level {}'s flags, so it cannot show that the \
+                         level passes",
+                        level.id
+                    ),
+                )
+                .with_details(decisive),
+            );
+        }
+    }
 
     let mut verdict = Verdict::new(level.map_or("?", |l| l.id), EngineName::Maelstrom, checks);
     if let (Some(l), Some(m)) = (level, matched.as_ref()) {
@@ -255,5 +275,83 @@ fn budget_figures(b: &Check) -> String {
         String::new()
     } else {
         format!(": {}", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::level;
+
+    const VALID_TXN: &str = "{:stats {:valid? true, :count 5, :ok-count 5},
+ :availability {:valid? true, :ok-fraction 1.0},
+ :net {:servers {:msgs-per-op 1.0}, :valid? true},
+ :workload {:valid? true, :anomaly-types (), :anomalies {}},
+ :valid? true}";
+
+    fn run_folder(dir: &Path, command: &str) -> PathBuf {
+        let run = dir.join("store/txn-rw-register/20240101T000000.000+0000");
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join("results.edn"), VALID_TXN).unwrap();
+        std::fs::write(
+            run.join("jepsen.log"),
+            format!("INFO [x] jepsen test runner - jepsen.core Command line:\nlein run test {command}\n"),
+        )
+        .unwrap();
+        run
+    }
+
+    #[test]
+    fn six_c_with_the_published_en_dash_cannot_pass() {
+        let tmp = tempfile::tempdir().unwrap();
+        run_folder(
+            tmp.path(),
+            "-w txn-rw-register --bin ./txn --node-count 2 --concurrency 2n --time-limit 20 \
+             --rate 1000 --consistency-models read-committed --availability total \
+             –-nemesis partition",
+        );
+        let v = explain(tmp.path(), None).unwrap();
+        assert_eq!(v.level, "6c");
+        assert!(!v.passed());
+        let flags = v.check("flags").unwrap();
+        assert_eq!(flags.validity, Validity::Unknown);
+        let details = flags.details.join("\n");
+        assert!(details.contains("--nemesis partition off"), "{details}");
+        assert!(details.contains("en dash"), "{details}");
+    }
+
+    #[test]
+    fn the_exact_flags_pass_and_a_level_asked_for_with_other_flags_does_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        run_folder(
+            tmp.path(),
+            "-w txn-rw-register --bin ./txn --node-count 2 --concurrency 2n --time-limit 20 \
+             --rate 1000 --consistency-models read-committed --availability total \
+             --nemesis partition",
+        );
+        let v = explain(tmp.path(), None).unwrap();
+        assert_eq!(v.level, "6c");
+        assert!(v.passed(), "{:#?}", v.checks);
+        // The same run, judged as 6a (one node, read-uncommitted, no partitions).
+        let v = explain(tmp.path(), level("6a")).unwrap();
+        assert_eq!(v.level, "6a");
+        assert!(!v.passed());
+        assert!(v.check("budget").unwrap().details[0].contains("looks like level 6c's"));
+    }
+
+    #[test]
+    fn six_b_names_which_of_its_runs_this_was() {
+        let tmp = tempfile::tempdir().unwrap();
+        let l = level("6b").unwrap();
+        let mut command = String::from("--bin ./txn");
+        for f in l.runs[1].flags {
+            command.push(' ');
+            command.push_str(f);
+        }
+        run_folder(tmp.path(), &command);
+        let v = explain(tmp.path(), None).unwrap();
+        assert_eq!(v.level, "6b");
+        assert_eq!(v.run_label.as_deref(), Some("with partitions"));
+        assert!(v.passed(), "{:#?}", v.checks);
     }
 }
