@@ -70,7 +70,8 @@ pub fn validity_of(v: &Value) -> Option<Validity> {
     match v.get("valid?")? {
         Value::Bool(b) => Some(Validity::from_bool(*b)),
         Value::Keyword(k) if k == "unknown" => Some(Validity::Unknown),
-        // Jepsen counts anything but false and :unknown as valid.
+        // An explicit nil is no verdict: unknown here, though Jepsen's exit code would count
+        // it (like any value other than false and :unknown) as valid.
         Value::Nil => Some(Validity::Unknown),
         _ => Some(Validity::Valid),
     }
