@@ -17,7 +17,10 @@ fn every_stub_compiles_and_fails_its_snapshot_tests() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     stubs.sort();
-    assert!(stubs.len() >= 2, "expected the challenge stubs, found {stubs:?}");
+    assert!(
+        stubs.len() >= 2,
+        "expected the challenge stubs, found {stubs:?}"
+    );
 
     for stub in &stubs {
         let out = Command::new(env!("CARGO"))

@@ -1,8 +1,8 @@
 //! The builtin engine: a Rust re-implementation of Maelstrom's harness (processes, simulated
 //! network, partitions, services, workload clients), so that grading needs no JVM.
 
-pub mod services;
 pub mod gen;
+pub mod services;
 
 use std::path::Path;
 
