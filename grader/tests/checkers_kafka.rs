@@ -504,3 +504,30 @@ fn a_twenty_thousand_op_run_is_analysed_quickly() {
     eprintln!("{} ops in {elapsed:?}", history.ops.len());
     assert!(elapsed.as_secs_f64() < 2.0, "took {elapsed:?}");
 }
+
+#[test]
+fn a_transaction_polling_its_own_send_is_a_precommitted_read() {
+    let mut b = Builder::default();
+    let txn = Value::Vec(vec![
+        mop(vec![Value::keyword("send"), "k".into(), 1.into()]),
+        mop(vec![Value::keyword("poll")]),
+    ]);
+    let txn_ok = Value::Vec(vec![
+        mop(vec![
+            Value::keyword("send"),
+            "k".into(),
+            Value::Vec(vec![0.into(), 1.into()]),
+        ]),
+        mop(vec![
+            Value::keyword("poll"),
+            Value::Map(vec![(
+                "k".into(),
+                Value::Vec(vec![Value::Vec(vec![0.into(), 1.into()])]),
+            )]),
+        ]),
+    ]);
+    b.push(OpType::Invoke, 0, "txn", txn)
+        .push(OpType::Ok, 0, "txn", txn_ok)
+        .poll(1, &[("k", &[(0, 1)])]);
+    assert_fails_with(&b, &[AnomalyType::PrecommittedRead]);
+}

@@ -36,6 +36,8 @@ pub enum AnomalyType {
     NonmonotonicSend,
     /// A process's next poll of a key started past the message after its last one.
     PollSkip,
+    /// One op polled a message it sent itself (mixed `:txn` ops only).
+    PrecommittedRead,
     /// Acknowledged messages that no poll ever returned, by the end of the run.
     Unseen,
 }
@@ -58,6 +60,7 @@ impl AnomalyType {
             AnomalyType::NonmonotonicPoll => "nonmonotonic-poll",
             AnomalyType::NonmonotonicSend => "nonmonotonic-send",
             AnomalyType::PollSkip => "poll-skip",
+            AnomalyType::PrecommittedRead => "precommitted-read",
             AnomalyType::Unseen => "unseen",
         }
     }
@@ -79,6 +82,7 @@ impl AnomalyType {
             AnomalyType::NonmonotonicPoll => "poll went backwards",
             AnomalyType::NonmonotonicSend => "send went backwards",
             AnomalyType::PollSkip => "poll skipped messages",
+            AnomalyType::PrecommittedRead => "read of its own uncommitted send",
             AnomalyType::Unseen => "unseen messages",
         }
     }

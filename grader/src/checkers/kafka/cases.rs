@@ -16,11 +16,11 @@ use crate::value::Value;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Undecidable {
     /// A poll returned a message that no operation ever sent (`:no-writer-of-value`).
-    #[error("an ok poll returned message {value} in key {key}, but no operation ever sent it there, so Maelstrom's kafka checker throws (:no-writer-of-value)")]
+    #[error("an ok poll returned message {value} in key {key}, which no operation ever sent there (Jepsen's checker throws :no-writer-of-value)")]
     NoWriterOfValue { key: Value, value: Value },
     /// Every `:ok` poll that named a key returned an empty list for it: Jepsen's lost-write
     /// search then indexes its log at -1 and throws.
-    #[error("ok polls named key {key} but never returned a message in it (only empty lists), which makes Maelstrom's kafka checker throw (IndexOutOfBoundsException in its lost-write search); omit keys with no messages from poll_ok instead")]
+    #[error("ok polls named key {key} but only ever with an empty list, which makes Jepsen's lost-write search throw (IndexOutOfBoundsException); leave keys with no messages out of poll_ok")]
     KeyPolledOnlyEmpty { key: Value },
 }
 
@@ -270,6 +270,39 @@ pub(crate) fn lost_writes(ctx: &Ctx) -> Result<Vec<Anomaly>, Undecidable> {
         }
     }
     Ok(out)
+}
+
+/// `:precommitted-read`: an op that polled a message it sent itself (first such key per op).
+pub(crate) fn precommitted_reads(ctx: &Ctx) -> Vec<Anomaly> {
+    let mut out = Vec::new();
+    for (id, op) in ctx.parsed.ops.iter().enumerate() {
+        if op.writes.is_empty() || op.reads.is_empty() {
+            continue;
+        }
+        let own = op.written_keys().into_iter().find_map(|key| {
+            let read = op.reads.iter().find(|(k, _)| *k == key)?;
+            op.writes_to(key)
+                .find(|w| read.1.iter().any(|r| r.value == w.value))
+                .map(|w| (key, w.value))
+        });
+        if let Some((key, value)) = own {
+            out.push(Anomaly {
+                kind: AnomalyType::PrecommittedRead,
+                key: Some(ctx.key(key)),
+                values: vec![ctx.value(value)],
+                offsets: Vec::new(),
+                ops: vec![ctx.op_ref(id)],
+                rank: None,
+                explanation: format!(
+                    "{} polled key {} message {} that it sent itself",
+                    ctx.op_ref(id),
+                    ctx.key(key),
+                    ctx.value(value)
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// Whether `delta` between successive indices is a skip (> 1) or goes backwards (< 1).

@@ -280,3 +280,34 @@ pub(crate) fn cycles(ctx: &Ctx) -> Result<Vec<Anomaly>, Undecidable> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_each_strongly_connected_component_and_a_cycle_in_it() {
+        // 0 ⇄ 1 → 2 → 3 → 4 → 2, and 5 alone.
+        let mut g = Graph::new(6);
+        g.link(0, 1, WR);
+        g.link(1, 0, REALTIME);
+        g.link(1, 2, REALTIME);
+        g.link(2, 3, WR);
+        g.link(3, 4, REALTIME);
+        g.link(4, 2, REALTIME);
+        let mut sccs = components(&g);
+        sccs.sort();
+        assert_eq!(sccs, vec![vec![0, 1], vec![2, 3, 4]]);
+        assert_eq!(cycle_in(&g, &sccs[0]), Some(vec![0, 1]));
+        assert_eq!(cycle_in(&g, &sccs[1]), Some(vec![2, 3, 4]));
+    }
+
+    #[test]
+    fn an_acyclic_graph_has_no_components() {
+        let mut g = Graph::new(3);
+        g.link(0, 1, WR);
+        g.link(1, 2, REALTIME);
+        g.link(0, 2, REALTIME);
+        assert!(components(&g).is_empty());
+    }
+}

@@ -68,7 +68,10 @@ pub(crate) fn check(analysis: &KafkaAnalysis) -> Check {
                 .and_then(|t| examples(*t, analysis.cases(*t)).first().copied())
                 .map(|a| format!(" — e.g. {}: {}", a.kind.plain(), a.explanation))
                 .unwrap_or_default();
-            format!("the log is inconsistent: {}{first}", found.join(", "))
+            format!(
+                "the log broke the kafka checker's rules: {}{first}",
+                found.join(", ")
+            )
         }
     };
 
