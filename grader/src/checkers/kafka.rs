@@ -32,13 +32,12 @@ mod report;
 use std::collections::{BTreeMap, HashSet};
 
 pub use anomaly::{Anomaly, AnomalyType, OpRef};
-pub use cases::Undecidable;
 pub use lag::RealtimeLag;
 
 use crate::history::{History, OpType};
 use crate::value::Value;
 use crate::verdict::{Check, Validity};
-use cases::Ctx;
+use cases::{Ctx, Undecidable};
 use ops::{Func, Parsed};
 use orders::Orders;
 

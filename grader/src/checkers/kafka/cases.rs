@@ -14,7 +14,7 @@ use crate::value::Value;
 
 /// A history on which Jepsen's checker throws instead of answering.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Undecidable {
+pub(crate) enum Undecidable {
     /// A poll returned a message that no operation ever sent (`:no-writer-of-value`).
     #[error("an ok poll returned message {value} in key {key}, which no operation ever sent there (Jepsen's checker throws :no-writer-of-value)")]
     NoWriterOfValue { key: Value, value: Value },
