@@ -5,5 +5,9 @@ use crate::verdict::{Check, Validity};
 
 /// Checks a kafka history.
 pub fn check(_history: &History) -> Check {
-    Check::new("workload", Validity::Unknown, "the kafka checker is not built yet")
+    Check::new(
+        "workload",
+        Validity::Unknown,
+        "the kafka checker is not built yet",
+    )
 }
