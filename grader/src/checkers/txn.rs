@@ -715,7 +715,7 @@ pub fn render(analysis: &TxnAnalysis) -> Check {
     }
     if !analysis.not.is_empty() {
         details.push(format!(
-            "these anomalies rule out: {} (and stronger: {})",
+            "these anomalies rule out {} and {} stronger model(s)",
             analysis.not.iter().cloned().collect::<Vec<_>>().join(", "),
             analysis.also_not.len()
         ));
