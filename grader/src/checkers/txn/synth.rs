@@ -6,7 +6,8 @@
 //! fresh key once one has had `max_writes_per_key` writes). They run against a correct store:
 //! `concurrency` processes with one transaction outstanding each, every transaction applied
 //! atomically when it completes, so the history is valid under every model. On request one
-//! anomaly is injected halfway, on keys of its own.
+//! anomaly is injected halfway, on keys of its own, or reads lag (see
+//! [`SynthOptions::stale_reads`]).
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -42,6 +43,9 @@ pub struct SynthOptions {
     pub max_writes_per_key: i64,
     pub seed: u64,
     pub inject: Option<Injection>,
+    /// The chance that a read returns the value before the latest (a lagging replica): the
+    /// history then breaks serializability in many places at once, a stress for cycle search.
+    pub stale_reads: f64,
 }
 
 impl Default for SynthOptions {
@@ -54,6 +58,7 @@ impl Default for SynthOptions {
             max_writes_per_key: 16,
             seed: 42,
             inject: None,
+            stale_reads: 0.0,
         }
     }
 }
@@ -105,8 +110,12 @@ impl Keys {
     }
 }
 
-/// Applies a transaction to the store and returns it with its reads filled in.
-fn apply(store: &mut HashMap<i64, i64>, txn: &[Value]) -> Value {
+/// The store: each key's latest value and the one before it.
+type Store = HashMap<i64, (Option<i64>, i64)>;
+
+/// Applies a transaction to the store and returns it with its reads filled in; a read is stale
+/// with probability `stale`.
+fn apply(store: &mut Store, txn: &[Value], rng: &mut StdRng, stale: f64) -> Value {
     Value::Vec(
         txn.iter()
             .map(|m| {
@@ -114,10 +123,20 @@ fn apply(store: &mut HashMap<i64, i64>, txn: &[Value]) -> Value {
                 let (f, k) = (parts[0].as_keyword(), parts[1].as_int().unwrap_or(0));
                 match f {
                     Some("w") => {
-                        store.insert(k, parts[2].as_int().unwrap_or(0));
+                        let v = parts[2].as_int().unwrap_or(0);
+                        let before = store.get(&k).map(|e| e.1);
+                        store.insert(k, (before, v));
                         m.clone()
                     }
-                    _ => mop("r", k, store.get(&k).copied()),
+                    _ => {
+                        let entry = store.get(&k).copied();
+                        let v = match entry {
+                            Some((before, _)) if stale > 0.0 && rng.gen_bool(stale) => before,
+                            Some((_, latest)) => Some(latest),
+                            None => None,
+                        };
+                        mop("r", k, v)
+                    }
                 }
             })
             .collect(),
@@ -133,7 +152,7 @@ pub fn history(opts: &SynthOptions) -> History {
         max_writes: opts.max_writes_per_key,
     };
     let concurrency = opts.concurrency.max(1);
-    let mut store: HashMap<i64, i64> = HashMap::new();
+    let mut store: Store = HashMap::new();
     let mut pending: Vec<Option<Vec<Value>>> = vec![None; concurrency];
     let mut ops: Vec<Op> = Vec::with_capacity(opts.txns * 2 + 8);
     let mut time = 0u64;
@@ -153,7 +172,7 @@ pub fn history(opts: &SynthOptions) -> History {
         time += rng.gen_range(1_000..200_000);
         match pending[p].take() {
             Some(txn) => {
-                let value = apply(&mut store, &txn);
+                let value = apply(&mut store, &txn, &mut rng, opts.stale_reads);
                 ops.push(op(OpType::Ok, p, value, time));
                 outstanding -= 1;
             }

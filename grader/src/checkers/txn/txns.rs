@@ -47,8 +47,11 @@ impl Hasher for FastHasher {
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
+    /// Folds the high bits down: the table indexes by the low bits, which a multiply alone
+    /// leaves depending on the low bits of the input only (every `(key, 1)` would collide).
     fn finish(&self) -> u64 {
-        self.0
+        let h = self.0 ^ (self.0 >> 32);
+        h.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (h >> 29)
     }
 }
 
