@@ -389,3 +389,24 @@ fn details_cap_the_examples_shown() {
     assert!(check.summary.starts_with("G1a (10 found): "));
     assert!(check.details.iter().any(|d| d.contains("… and 7 more")));
 }
+
+#[test]
+fn contradictory_version_orders_are_cyclic_versions() {
+    // T0 read 1 and wrote 2; T1 read 2 and wrote 1: 1 < 2 < 1.
+    let h = H::default()
+        .ok(1, "[[:r 1 1] [:w 1 2]]")
+        .ok(2, "[[:r 1 2] [:w 1 1]]")
+        .history();
+    let (a, check) = run(&h, "read-uncommitted");
+    assert!(
+        a.kinds().contains(&AnomalyKind::CyclicVersions),
+        "{:?}",
+        a.kinds()
+    );
+    assert!(a.prohibited.contains(&AnomalyKind::CyclicVersions));
+    assert_eq!(check.validity, Validity::Invalid);
+    assert!(check
+        .details
+        .iter()
+        .any(|d| d.contains("versions of key 1 form a cycle")));
+}

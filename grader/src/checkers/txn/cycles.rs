@@ -96,9 +96,7 @@ pub fn classify(steps: &[(u32, u8)]) -> &'static str {
 fn close(
     g: &Digraph,
     bfs: &mut Bfs,
-    a: u32,
-    b: u32,
-    first: u8,
+    (a, b, first): (u32, u32, u8),
     mask: u8,
     budget: u64,
     exhausted: &mut bool,
@@ -166,7 +164,7 @@ fn search_component(g: &Digraph, budget: u64) -> (Vec<Cycle>, Vec<&'static str>)
             .find(|(w, k)| k & WW != 0 && sub.binary_search(w).is_ok())
             .map(|(w, _)| w)
             .expect("a vertex of a ww component has a ww edge inside it");
-        if let Some(steps) = close(g, &mut bfs, a, b, WW, WW, unlimited, &mut never) {
+        if let Some(steps) = close(g, &mut bfs, (a, b, WW), WW, unlimited, &mut never) {
             let steps = steps.into_iter().map(|(v, _)| (v, WW)).collect();
             cycles.push(Cycle {
                 kind: "G0",
@@ -185,7 +183,7 @@ fn search_component(g: &Digraph, budget: u64) -> (Vec<Cycle>, Vec<&'static str>)
                 for (b, k) in g.out(a) {
                     if k & WR != 0 && wwwr_id[b as usize] == wwwr_id[a as usize] {
                         if let Some(steps) =
-                            close(g, &mut bfs, a, b, WR, WW | WR, unlimited, &mut never)
+                            close(g, &mut bfs, (a, b, WR), WW | WR, unlimited, &mut never)
                         {
                             cycles.push(Cycle {
                                 kind: "G1c",
@@ -215,7 +213,7 @@ fn search_component(g: &Digraph, budget: u64) -> (Vec<Cycle>, Vec<&'static str>)
     });
     let mut single = None;
     for &(a, b) in &ordered {
-        if let Some(steps) = close(g, &mut bfs, a, b, RW, WW | WR, budget, &mut exhausted) {
+        if let Some(steps) = close(g, &mut bfs, (a, b, RW), WW | WR, budget, &mut exhausted) {
             single = Some(steps);
             break;
         }
@@ -265,7 +263,7 @@ fn search_component(g: &Digraph, budget: u64) -> (Vec<Cycle>, Vec<&'static str>)
 
     // G2-item: any cycle through an rw edge; the component guarantees one.
     let (a, b) = rws[0];
-    if let Some(steps) = close(g, &mut bfs, a, b, RW, ALL, unlimited, &mut never) {
+    if let Some(steps) = close(g, &mut bfs, (a, b, RW), ALL, unlimited, &mut never) {
         cycles.push(Cycle {
             kind: classify(&steps),
             steps,

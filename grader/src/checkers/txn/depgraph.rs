@@ -84,8 +84,10 @@ impl DepGraph {
         wfr.sort_unstable();
         wfr.dedup();
 
-        let mut g = DepGraph::default();
-        g.cyclic_versions = cyclic_versions(&wfr);
+        let mut g = DepGraph {
+            cyclic_versions: cyclic_versions(&wfr),
+            ..Default::default()
+        };
         if !g.cyclic_versions.is_empty() {
             wfr.clear();
         }
@@ -206,4 +208,58 @@ fn cyclic_versions(wfr: &[(u64, u32)]) -> Vec<CyclicVersions> {
             values: scc.iter().map(|&i| kv_value(nodes[i as usize])).collect(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edn;
+    use crate::history::{History, Op, OpType, Process};
+
+    fn history(txns: &[&str]) -> History {
+        History::new(
+            txns.iter()
+                .enumerate()
+                .flat_map(|(p, t)| {
+                    let v = edn::parse(t).unwrap();
+                    let p = Process::Client(p as u64);
+                    [
+                        Op::new(OpType::Invoke, p, "txn", v.clone()),
+                        Op::new(OpType::Ok, p, "txn", v),
+                    ]
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn writes_follow_reads_orders_versions_and_links_transactions() {
+        // T0 writes 1; T1 reads 1, writes 2; T2 reads 1 (so it anti-depends on T1).
+        let h = history(&["[[:w 1 1]]", "[[:r 1 1] [:w 1 2]]", "[[:r 1 1]]"]);
+        let txns = Txns::from_history(&h);
+        let g = DepGraph::build(&txns);
+        assert_eq!(g.graph.kinds(0, 1), WW | WR);
+        assert_eq!(g.graph.kinds(0, 2), WR);
+        assert_eq!(g.graph.kinds(2, 1), RW);
+        assert_eq!(g.vertex_count, 3);
+    }
+
+    #[test]
+    fn a_transaction_related_only_to_itself_is_still_a_vertex() {
+        // It read nil and wrote 1: nil < 1 relates it to itself, which Elle's graph keeps as a
+        // vertex, so the graph is not empty.
+        let h = history(&["[[:r 1 nil] [:w 1 1]]"]);
+        let g = DepGraph::build(&Txns::from_history(&h));
+        assert_eq!((g.vertex_count, g.graph.edge_count()), (1, 0));
+    }
+
+    #[test]
+    fn a_cyclic_version_order_drops_writes_follow_reads() {
+        let h = history(&["[[:r 1 1] [:w 1 2]]", "[[:r 1 2] [:w 1 1]]"]);
+        let g = DepGraph::build(&Txns::from_history(&h));
+        assert_eq!(g.cyclic_versions.len(), 1);
+        assert!(g.duplicate_writes.is_empty());
+        // Only the wr edges remain: each read the other's write.
+        assert_eq!((g.graph.kinds(0, 1), g.graph.kinds(1, 0)), (WR, WR));
+    }
 }

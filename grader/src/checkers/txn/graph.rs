@@ -292,7 +292,7 @@ mod tests {
         let mut out_of_budget = false;
         let p = bfs
             .path(0, 2, u64::MAX, &mut out_of_budget, |s, next| {
-                next.extend(g.out(s).map(|(t, k)| (t, k)))
+                next.extend(g.out(s))
             })
             .unwrap();
         assert_eq!(p.len(), 3);
