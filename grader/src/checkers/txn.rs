@@ -9,12 +9,16 @@
 //! wrapper, an empty transaction graph is invalid too.
 //!
 //! Beyond Maelstrom: under read-uncommitted Maelstrom never reports G0 (issue #56). Elle names a
-//! cycle by the first explanation of each edge, and in a register a ww edge always comes with a
-//! wr one, so every write cycle comes out as G1c, which read-uncommitted allows; and writes that
-//! interleave through intermediate values are invisible to it. This checker names a ww-only
-//! cycle G0, and also looks for write cycles through every write ([`writes`]). Such findings
-//! are flagged [`Anomaly::beyond_maelstrom`], and [`TxnAnalysis::maelstrom_validity`] says what
-//! Maelstrom itself would have concluded.
+//! cycle by the first explanation of each edge, and in a register an inferred ww edge (nearly)
+//! always has a wr twin, so write cycles come out as G1c, which read-uncommitted allows; and
+//! writes that interleave through intermediate values are invisible to it. This checker names a
+//! ww-only cycle G0, and also looks for write cycles through every write (the `writes` module).
+//! Such findings are flagged by [`Anomaly::beyond_maelstrom`], and
+//! [`TxnAnalysis::maelstrom_validity`] says what Maelstrom itself would have concluded.
+//!
+//! Not built: the process and real-time orders Elle adds for the strong models
+//! (strict-serializable, strong-session-…), so `-process`/`-realtime` cycle variants are not
+//! searched; the analysis says so in its notes when the models would forbid them.
 
 mod cycles;
 mod depgraph;
