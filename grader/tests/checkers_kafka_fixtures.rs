@@ -7,22 +7,15 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use grader::checkers::kafka::{self, AnomalyType};
+mod support;
+
 use grader::edn;
 use grader::history::{History, Op, OpType, Process};
 use grader::value::Value;
 use grader::verdict::Validity;
 
 fn fixture(name: &str) -> Option<PathBuf> {
-    let shared = std::env::var_os("GLOMERS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")));
-    let dir = shared.join("fixtures/maelstrom").join(name);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: fixture {} is absent", dir.display());
-        None
-    }
+    support::maelstrom_fixture(name)
 }
 
 fn results(dir: &std::path::Path) -> Value {

@@ -1,19 +1,13 @@
 //! The txn checker against real Maelstrom runs (`/work/shared/fixtures/maelstrom/6*`): the
 //! verdict and the anomaly types must be the ones Maelstrom reported in `results.edn`.
 
-use std::path::PathBuf;
-
 use grader::checkers::txn::{self, AnomalyKind};
 use grader::edn;
+mod support;
+
 use grader::history::History;
 use grader::value::Value;
 use grader::verdict::Validity;
-
-fn shared() -> PathBuf {
-    std::env::var_os("GLOMERS_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
-}
 
 struct Fixture {
     history: History,
@@ -23,7 +17,7 @@ struct Fixture {
 
 /// Reads a fixture, or `None` (with a note) when the shared folder is absent.
 fn fixture(name: &str) -> Option<Fixture> {
-    let dir = shared().join("fixtures/maelstrom").join(name);
+    let dir = support::maelstrom_fixture(name)?;
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
     let (Some(history), Some(results), Some(command)) = (
         read("history.edn"),
