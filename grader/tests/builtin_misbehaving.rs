@@ -95,7 +95,9 @@ fn exits_at_start() {
     assert!(r.aborted);
     let check = &r.node_checks[0];
     assert!(
-        check.summary.starts_with("n0 exited with status 3 during startup"),
+        check
+            .summary
+            .starts_with("n0 exited with status 3 during startup"),
         "{}",
         check.summary
     );
@@ -137,7 +139,11 @@ fn reply_to_closed() {
 fn missing_binary() {
     let r = run("no-such-node", ECHO_3S);
     assert!(r.aborted);
-    assert!(summaries(&r)[0].contains("does not exist"), "{:?}", summaries(&r));
+    assert!(
+        summaries(&r)[0].contains("does not exist"),
+        "{:?}",
+        summaries(&r)
+    );
 }
 
 fn raw_echo() {
@@ -157,7 +163,12 @@ fn raw_echo() {
     // Client traffic only: init, its reply, and one request and reply per op.
     assert_eq!(r.net.servers.send_count, 0);
     assert_eq!(r.net.clients.send_count, 2 + 2 * pairs.len() as u64);
-    for file in ["history.edn", "history.txt", "messages.jsonl", "node-logs/n0.log"] {
+    for file in [
+        "history.edn",
+        "history.txt",
+        "messages.jsonl",
+        "node-logs/n0.log",
+    ] {
         assert!(dir.path().join(file).exists(), "{file}");
     }
     let edn = std::fs::read_to_string(dir.path().join("history.edn")).unwrap();

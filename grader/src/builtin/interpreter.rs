@@ -238,8 +238,8 @@ impl Interpreter {
         let mut done = vec![false; self.plan.threads];
         loop {
             let mut dispatched = false;
-            for thread in 0..self.plan.threads {
-                if self.busy[thread] || done[thread] {
+            for (thread, finished) in done.iter_mut().enumerate() {
+                if self.busy[thread] || *finished {
                     continue;
                 }
                 match self.workload.final_op(thread) {
@@ -247,7 +247,7 @@ impl Interpreter {
                         self.dispatch(thread, op);
                         dispatched = true;
                     }
-                    None => done[thread] = true,
+                    None => *finished = true,
                 }
             }
             if dispatched {

@@ -9,7 +9,10 @@
 //! appear in grudges.
 //!
 //! The network also counts what Maelstrom's net checker counts ([`NetStats`]) and writes every
-//! message's fate to `messages.jsonl`, so that a learner can follow the flow behind a failure.
+//! message's fate to `messages.jsonl`, so that a learner can follow the flow behind a failure:
+//! one line per message — `id`, `src`, `dest`, `sent_ms`, `fate` (`delivered`, `dropped`,
+//! `undelivered`), `at_ms`, an optional `why`, and `body` — with times in milliseconds on the
+//! history's clock (negative during init, which happens before the history's origin).
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -158,8 +161,9 @@ struct State {
     clients: Counts,
     servers: Counts,
     journal: Option<BufWriter<File>>,
-    /// Journal times are relative to this (the history's time origin).
-    origin: Duration,
+    /// Journal times are relative to this (the history's time origin), once it is known.
+    origin: Option<Duration>,
+    pending: Vec<JournalEntry>,
 }
 
 /// The network. Shared by every task of a run.
@@ -190,7 +194,8 @@ impl Network {
                 clients: Counts::default(),
                 servers: Counts::default(),
                 journal: journal.map(BufWriter::new),
-                origin: Duration::ZERO,
+                origin: None,
+                pending: Vec::new(),
             }),
         }
     }
@@ -207,7 +212,11 @@ impl Network {
 
     /// Sets the origin of the times written to `messages.jsonl` (the history's origin).
     pub fn set_time_origin(&self, origin: Duration) {
-        self.state().origin = origin;
+        let mut s = self.state();
+        s.origin = Some(origin);
+        for entry in std::mem::take(&mut s.pending) {
+            s.write_journal(&entry, origin);
+        }
     }
 
     /// Registers a node or service endpoint.
@@ -382,6 +391,13 @@ impl Network {
             .flat_map(|ep| std::mem::take(&mut ep.queue).into_vec())
             .collect();
         left.sort_by_key(|q| q.msg.id);
+        if s.origin.is_none() {
+            s.origin = Some(Duration::ZERO);
+        }
+        let origin = s.origin.unwrap_or_default();
+        for entry in std::mem::take(&mut s.pending) {
+            s.write_journal(&entry, origin);
+        }
         for q in &left {
             s.journal_line(
                 q,
@@ -399,27 +415,65 @@ impl Network {
 
 impl State {
     fn journal_line(&mut self, q: &Queued, now: Duration, fate: &str, why: Option<&str>) {
-        let origin = self.origin;
+        if self.journal.is_none() {
+            return;
+        }
+        let entry = JournalEntry {
+            id: q.msg.id,
+            src: q.msg.src.clone(),
+            dest: q.msg.dest.clone(),
+            body: q.msg.body.clone(),
+            sent: q.sent,
+            at: now,
+            fate: fate.to_owned(),
+            why: why.map(str::to_owned),
+        };
+        match self.origin {
+            Some(origin) => self.write_journal(&entry, origin),
+            // Before the history's origin is known (during init), hold the few lines back.
+            None => self.pending.push(entry),
+        }
+    }
+
+    fn write_journal(&mut self, e: &JournalEntry, origin: Duration) {
         let Some(journal) = self.journal.as_mut() else {
             return;
         };
-        let ms = |t: Duration| (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
-        let round = |x: f64| (x * 1000.0).round() / 1000.0;
-        let mut line = json!({
-            "id": q.msg.id,
-            "src": q.msg.src,
-            "dest": q.msg.dest,
-            "body": q.msg.body,
-            "sent_ms": round(ms(q.sent)),
-            "fate": fate,
-            "at_ms": round(ms(now)),
-        });
-        if let Some(why) = why {
-            line["why"] = why.into();
-        }
+        let ms = |t: Duration| {
+            let x = (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
+            (x * 1000.0).round() / 1000.0
+        };
+        let why = e
+            .why
+            .as_ref()
+            .map(|w| format!(",\"why\":{}", json!(w)))
+            .unwrap_or_default();
         // A full disk must not stop the test; the journal is an aid, not evidence.
-        let _ = writeln!(journal, "{line}");
+        let _ = writeln!(
+            journal,
+            "{{\"id\":{},\"src\":{},\"dest\":{},\"sent_ms\":{},\"fate\":{},\"at_ms\":{}{why},\"body\":{}}}",
+            e.id,
+            json!(e.src),
+            json!(e.dest),
+            ms(e.sent),
+            json!(e.fate),
+            ms(e.at),
+            e.body
+        );
     }
+}
+
+/// One line of `messages.jsonl`, kept until it can be written.
+#[derive(Debug)]
+struct JournalEntry {
+    id: u64,
+    src: String,
+    dest: String,
+    body: serde_json::Value,
+    sent: Duration,
+    at: Duration,
+    fate: String,
+    why: Option<String>,
 }
 
 #[cfg(test)]
@@ -534,6 +588,38 @@ mod tests {
             assert!(now >= last);
             last = now;
         }
+    }
+
+    #[tokio::test]
+    async fn journal_lines_use_the_history_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("messages.jsonl");
+        let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
+        let n = Network::new(
+            clock.clone(),
+            Latency::Constant(0),
+            rng(),
+            Some(File::create(&path).unwrap()),
+        );
+        n.add_endpoint("n0");
+        n.send("n0", "n0", json!({"type": "before"})).unwrap();
+        let far = clock.now() + Duration::from_secs(1);
+        assert!(matches!(n.recv("n0", far).await, Delivery::Message(_)));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        n.set_time_origin(clock.now());
+        n.send("n0", "n0", json!({"type": "after"})).unwrap();
+        n.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["fate"], "delivered");
+        assert!(lines[0]["sent_ms"].as_f64().unwrap() < -4.0, "{}", lines[0]);
+        assert_eq!(lines[1]["fate"], "undelivered");
+        assert_eq!(lines[1]["body"]["type"], "after");
+        assert!(text.starts_with(r#"{"id":0,"src":"n0","dest":"n0","sent_ms":"#));
     }
 
     #[test]

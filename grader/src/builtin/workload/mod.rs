@@ -198,6 +198,19 @@ pub fn supported(workload: WorkloadName) -> bool {
     )
 }
 
+/// A reply body as Maelstrom records it in an op's value: top-level keys become keywords,
+/// nested maps keep string keys (Maelstrom keywordizes one level).
+pub fn body_value(body: &Json) -> Value {
+    match body {
+        Json::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| (Value::keyword(k), Value::from_json(v)))
+                .collect(),
+        ),
+        other => Value::from_json(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,18 +255,5 @@ mod tests {
         assert_eq!(c.kind, OpType::Info);
         assert_eq!(c.error, Some(Value::Str("indeterminate: bad".into())));
         assert_eq!(c.extra[0].0, "exception");
-    }
-}
-
-/// A reply body as Maelstrom records it in an op's value: top-level keys become keywords,
-/// nested maps keep string keys (Maelstrom keywordizes one level).
-pub fn body_value(body: &Json) -> Value {
-    match body {
-        Json::Object(map) => Value::Map(
-            map.iter()
-                .map(|(k, v)| (Value::keyword(k), Value::from_json(v)))
-                .collect(),
-        ),
-        other => Value::from_json(other),
     }
 }

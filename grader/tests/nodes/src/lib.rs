@@ -53,7 +53,11 @@ pub fn serve(mut handle: impl FnMut(&mut Node, Msg)) {
             node.id = msg.body["node_id"].as_str().unwrap_or("").to_owned();
             node.ids = msg.body["node_ids"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             node.init_client = msg.src.clone();
         }

@@ -14,7 +14,11 @@ fn main() {
         "topology" => {
             neighbours = msg.body["topology"][&node.id]
                 .as_array()
-                .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             send(&node.id, &msg.src, msg.reply("topology_ok"));
         }
