@@ -1,7 +1,7 @@
 //! End-to-end: the builtin engine against tiny raw-protocol nodes (the `test-nodes` package),
 //! each misbehaving in one classic way, and one that behaves. Every case asserts the diagnosis a
-//! learner would read. The cases run concurrently; the slowest (a node mute at init) takes the
-//! 10 s init timeout.
+//! learner would read. The cases run concurrently; the slowest (broadcast's final phase) takes
+//! the 10 s recovery wait plus a few seconds.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,6 +56,8 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         ("reply-to-closed", reply_to_closed),
         ("missing-binary", missing_binary),
         ("raw-echo", raw_echo),
+        ("no-topology_ok", no_topology_ok),
+        ("raw-broadcast", raw_broadcast),
     ];
     let handles: Vec<_> = cases
         .into_iter()
@@ -174,4 +176,60 @@ fn raw_echo() {
     let edn = std::fs::read_to_string(dir.path().join("history.edn")).unwrap();
     let again = grader::history::History::from_edn(&edn).unwrap();
     assert_eq!(again.ops.len(), r.history.ops.len());
+}
+
+fn no_topology_ok() {
+    // raw-echo ignores the topology message.
+    let r = run(
+        "raw-echo",
+        &["-w", "broadcast", "--node-count", "1", "--time-limit", "3"],
+    );
+    assert!(r.aborted);
+    let s = summaries(&r);
+    assert_eq!(
+        s,
+        [
+            "n0 was sent the topology message and did not answer it within 5 s; Maelstrom aborts \
+          the test when a node does not reply topology_ok"
+        ]
+    );
+}
+
+fn raw_broadcast() {
+    let r = run(
+        "raw-broadcast",
+        &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "5",
+            "--time-limit",
+            "3",
+            "--rate",
+            "10",
+        ],
+    );
+    assert!(!r.aborted);
+    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+    let broadcast: Vec<_> = r
+        .history
+        .client_ops()
+        .filter(|o| o.f == "broadcast" && o.kind == OpType::Ok)
+        .map(|o| o.value.clone())
+        .collect();
+    assert!(!broadcast.is_empty());
+    let finals: Vec<_> = r
+        .history
+        .client_ops()
+        .filter(|o| o.final_read && o.kind == OpType::Ok)
+        .collect();
+    // One final read per thread, each holding every acknowledged value.
+    assert_eq!(finals.len(), 5);
+    for f in finals {
+        let seen = f.value.as_slice().unwrap();
+        assert!(broadcast.iter().all(|v| seen.contains(v)), "{f:?}");
+    }
+    // Gossip is server traffic: grid neighbours forward each value.
+    assert!(r.net.servers.msg_count >= broadcast.len() as u64 * 4);
+    assert!(r.net.servers.msgs_per_op.unwrap() > 0.0);
 }

@@ -496,4 +496,63 @@ mod tests {
         assert_eq!(net.open_client(), "c3");
         assert!(d.checks().is_empty());
     }
+
+    #[tokio::test]
+    async fn rate_zero_is_idle_while_the_nemesis_alternates() {
+        let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
+        let net = Arc::new(Network::new(
+            clock.clone(),
+            Latency::Constant(0),
+            StdRng::seed_from_u64(1),
+            None,
+        ));
+        let nodes: Vec<String> = (0..3).map(|i| format!("n{i}")).collect();
+        for n in &nodes {
+            net.add_endpoint(n);
+        }
+        let opts = TestOptions::parse(&["-w", "echo", "--node-count", "3"]).unwrap();
+        let workload = crate::builtin::workload::for_options(&opts).unwrap();
+        let plan = Plan {
+            nodes,
+            threads: 3,
+            time_limit: Duration::from_millis(600),
+            rate: 0.0,
+            nemesis_interval: Some(Duration::from_millis(50)),
+        };
+        let started = clock.now();
+        let mut it = Interpreter::new(
+            net,
+            Diagnoses::default(),
+            workload,
+            plan,
+            StdRng::seed_from_u64(9),
+            started,
+        );
+        it.run().await;
+        let took = clock.now() - started;
+        assert!(took >= Duration::from_millis(600), "{took:?}");
+        assert!(took < Duration::from_millis(800), "{took:?}");
+        let h = it.history();
+        assert!(h
+            .iter()
+            .all(|o| o.process == Process::Nemesis && o.kind == OpType::Info));
+        // Invocation and completion entries, starting with a partition at once.
+        assert!(h.len() >= 8, "{}", h.len());
+        assert_eq!(h[0].f, "start-partition");
+        assert!(h[0].time < 5_000_000, "{}", h[0].time);
+        assert_eq!(
+            h[1].value.as_slice().unwrap()[0],
+            Value::keyword("isolated")
+        );
+        for (k, pair) in h.chunks(2).enumerate() {
+            let f = if k % 2 == 0 {
+                "start-partition"
+            } else {
+                "stop-partition"
+            };
+            assert!(pair.iter().all(|o| o.f == f), "{pair:?}");
+        }
+        // Echo has no final phase, so there is no final heal.
+        assert_eq!(it.invocations(), 0);
+    }
 }
