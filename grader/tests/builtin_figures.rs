@@ -25,7 +25,9 @@ fn node(name: &str) -> PathBuf {
     target.join("debug").join(name)
 }
 
-fn measure(name: &str, bin: &str, flags: &[&str]) -> (RunRecord, tempfile::TempDir) {
+/// Runs a test, prints its figures, and returns the record with the run directory (and the
+/// temporary directory that must outlive it).
+fn measure(name: &str, bin: &str, flags: &[&str]) -> (RunRecord, PathBuf, tempfile::TempDir) {
     let opts = TestOptions::parse(flags).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bin = node(bin);
@@ -58,7 +60,7 @@ fn measure(name: &str, bin: &str, flags: &[&str]) -> (RunRecord, tempfile::TempD
     println!("{name}: net {:?}", r.net);
     let (p50, p99) = op_latency(&r);
     println!("{name}: op latency ms p50 {p50:.2} p99 {p99:.2}");
-    (r, dir)
+    (r, out, dir)
 }
 
 /// Observed one-way latency of delivered server messages, from messages.jsonl.
@@ -118,7 +120,7 @@ fn unique_ids_level_2() {
 #[test]
 #[ignore]
 fn broadcast_25_nodes() {
-    let (r, dir) = measure(
+    let (r, out, _dir) = measure(
         "broadcast-25",
         "raw-broadcast",
         &[
@@ -134,7 +136,7 @@ fn broadcast_25_nodes() {
             "100",
         ],
     );
-    let lat = server_latencies(dir.path());
+    let lat = server_latencies(&out);
     println!(
         "broadcast-25: {} server deliveries; observed latency ms: min {:.2} p50 {:.2} p99 {:.2} \
          max {:.2} (requested 100)",
@@ -163,4 +165,49 @@ fn op_latency(r: &RunRecord) -> (f64, f64) {
         .collect();
     lat.sort_by(f64::total_cmp);
     (quantile(&lat, 0.5), quantile(&lat, 0.99))
+}
+
+#[test]
+#[ignore]
+fn broadcast_5_nodes_partitioned() {
+    let (r, out, _dir) = measure(
+        "broadcast-3c",
+        "raw-broadcast",
+        &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "5",
+            "--time-limit",
+            "20",
+            "--rate",
+            "10",
+            "--nemesis",
+            "partition",
+        ],
+    );
+    let text = std::fs::read_to_string(out.join("messages.jsonl")).unwrap();
+    let dropped = text
+        .lines()
+        .filter(|l| l.contains(r#""fate":"dropped""#))
+        .count();
+    let acked: std::collections::BTreeSet<_> = r
+        .history
+        .client_ops()
+        .filter(|o| o.f == "broadcast" && o.kind == OpType::Ok)
+        .map(|o| o.value.clone())
+        .collect();
+    let missing: Vec<usize> = r
+        .history
+        .client_ops()
+        .filter(|o| o.final_read && o.kind == OpType::Ok)
+        .map(|o| {
+            let seen = o.value.as_slice().unwrap_or(&[]);
+            acked.iter().filter(|v| !seen.contains(v)).count()
+        })
+        .collect();
+    println!(
+        "broadcast-3c: {dropped} messages dropped by partitions; acknowledged values missing \
+         from each final read: {missing:?}"
+    );
 }

@@ -164,10 +164,11 @@ impl Interpreter {
     async fn main_phase(&mut self) {
         let t0 = self.clock.now();
         let cutoff = t0 + self.plan.time_limit;
-        let mut clients = (self.plan.rate > 0.0)
-            .then(|| Stagger::new(Duration::from_secs_f64(1.0 / self.plan.rate)));
+        let active = self.plan.rate > 0.0 && self.plan.threads > 0;
+        let mut clients =
+            active.then(|| Stagger::new(Duration::from_secs_f64(1.0 / self.plan.rate)));
         // With --rate 0 the main phase is one sleep op: an idle cluster until the cutoff.
-        let idle_until = (self.plan.rate <= 0.0).then_some(cutoff);
+        let idle_until = (!active).then_some(cutoff);
         let mut nemesis = self.plan.nemesis_interval.map(Stagger::new);
         let mut start_next = true;
         loop {

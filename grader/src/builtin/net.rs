@@ -329,7 +329,11 @@ impl Network {
                 .is_some_and(|srcs| srcs.contains(&queued.msg.src));
             if dropped {
                 let now = self.clock.now();
-                s.journal_line(&queued, now, "dropped", Some("partitioned"));
+                let why = format!(
+                    "partitioned: {endpoint} drops messages from {}",
+                    queued.msg.src
+                );
+                s.journal_line(&queued, now, "dropped", Some(&why));
                 return Delivery::Nothing;
             }
         }
