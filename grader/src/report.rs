@@ -98,8 +98,12 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
 
     // Valid checks that still have something to say (a graph Maelstrom could not draw, client
     // exceptions), so that nothing in Maelstrom's own output surprises the learner.
+    let routine = ["stats", "net", "availability"];
     for check in verdict.checks.iter() {
-        if check.validity == Validity::Valid && !check.details.is_empty() {
+        if check.validity == Validity::Valid
+            && !check.details.is_empty()
+            && !routine.contains(&check.name.as_str())
+        {
             let _ = writeln!(out, "  note ({}): {}", check.name, check.summary);
             for line in check.details.iter().take(MAX_DETAILS) {
                 let _ = writeln!(out, "      {line}");

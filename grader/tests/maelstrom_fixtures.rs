@@ -3,8 +3,9 @@
 //! Maelstrom's own top-level `:valid?` except where the course departs from it on purpose
 //! (missing gnuplot, budgets).
 //!
-//! Skipped, with a note, when the shared folder is absent. `SHARED_DIR` points elsewhere (e.g.
-//! from a git worktree).
+//! Skipped, with a note, when the shared folder is absent. `GLOMERS_SHARED` points elsewhere.
+
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -15,17 +16,7 @@ use grader::manifest::level;
 use grader::verdict::{Validity, Verdict};
 
 fn fixtures() -> Option<PathBuf> {
-    let shared = std::env::var_os("SHARED_DIR").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")),
-        PathBuf::from,
-    );
-    let dir = shared.join("fixtures/maelstrom");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: no Maelstrom fixtures at {}", dir.display());
-        None
-    }
+    support::maelstrom_fixtures("maelstrom_fixtures")
 }
 
 fn folders(root: &Path) -> Vec<(String, PathBuf)> {

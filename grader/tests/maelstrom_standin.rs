@@ -6,6 +6,8 @@
 //! Each test writes a small `maelstrom` wrapper that sets the stand-in's variables and execs it,
 //! so that tests running in parallel never share environment variables.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use grader::maelstrom::discovery::{discover, FoundVia, Lookup};
@@ -271,17 +273,7 @@ fn a_missing_node_binary_is_a_crash_that_says_so() {
 }
 
 fn fixtures() -> Option<PathBuf> {
-    let shared = std::env::var_os("SHARED_DIR").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")),
-        PathBuf::from,
-    );
-    let dir = shared.join("fixtures/maelstrom");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: no Maelstrom fixtures at {}", dir.display());
-        None
-    }
+    support::maelstrom_fixtures("the stand-in runs on real output")
 }
 
 #[test]
