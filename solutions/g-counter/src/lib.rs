@@ -133,10 +133,13 @@ impl GCounterNode {
     fn send_write(&mut self, ctx: &mut Context<Self>) {
         let Some(write) = &self.writing else { return };
         let key = count_key(ctx.node_id());
-        ctx.kv(Kv::Seq)
-            .cas(key, write.from, write.to, true, |node: &mut Self, ctx, result| {
-                node.write_done(result, ctx)
-            });
+        ctx.kv(Kv::Seq).cas(
+            key,
+            write.from,
+            write.to,
+            true,
+            |node: &mut Self, ctx, result| node.write_done(result, ctx),
+        );
     }
 
     fn write_done(&mut self, result: RpcResult<()>, ctx: &mut Context<Self>) {
