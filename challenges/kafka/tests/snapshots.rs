@@ -236,6 +236,9 @@ fn two_nodes_share_one_log() {
     insta::assert_snapshot!("two_nodes", report);
 }
 
+/// One key of one poll: the key, the offset asked for, the `[offset, msg]` pairs returned.
+type PollRecord = (String, u64, Vec<(u64, i64)>);
+
 /// A small deterministic random source (xorshift), so the workload is the same on every run.
 struct Dice(u64);
 
@@ -264,7 +267,8 @@ fn mixed_workload_report(cluster: &mut Cluster<KafkaNode>) -> Result<(String, f6
     let mut acknowledged: Vec<(String, i64)> = Vec::new();
     let mut seen: BTreeSet<(String, i64)> = BTreeSet::new();
     let mut problems: Vec<String> = Vec::new();
-    let mut polls: Vec<(String, u64, Vec<(u64, i64)>)> = Vec::new();
+    // (key, offset asked for, pairs returned) of every poll.
+    let mut polls: Vec<PollRecord> = Vec::new();
 
     cluster.reset_stats();
     for op in 0..OPS {
@@ -284,7 +288,7 @@ fn mixed_workload_report(cluster: &mut Cluster<KafkaNode>) -> Result<(String, f6
                 problems.push(format!("list_committed_offsets answered {reply}"));
             }
             assigned[client] = keys.into_iter().map(|k| (k, 0)).collect();
-        } else if roll % 2 == 0 {
+        } else if roll.is_multiple_of(2) {
             let key = dice.below(KEYS).to_string();
             next_msg += 1;
             let offset = send(cluster, node, &key, next_msg)?;
