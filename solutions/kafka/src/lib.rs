@@ -325,3 +325,25 @@ impl KafkaNode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_keys_alternate_between_two_owners() {
+        let owners: Vec<usize> = ["0", "1", "2", "3"].iter().map(|k| owner(k, 2)).collect();
+        assert_eq!(owners, [0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn other_keys_have_one_stable_owner_in_range() {
+        for key in ["", "a", "topic-7", "ünïcödé"] {
+            let first = owner(key, 3);
+            assert!(first < 3);
+            assert_eq!(owner(key, 3), first);
+        }
+        assert_eq!(owner("anything", 1), 0);
+        assert_eq!(owner("anything", 0), 0, "no nodes is not a division by zero");
+    }
+}
