@@ -211,3 +211,36 @@ fn broadcast_5_nodes_partitioned() {
          from each final read: {missing:?}"
     );
 }
+
+/// A naive 3d solution: every node forwards every new value to all 24 others.
+#[test]
+#[ignore]
+fn broadcast_25_nodes_total_topology() {
+    let (_, out, _dir) = measure(
+        "broadcast-25-total",
+        "raw-broadcast",
+        &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "25",
+            "--time-limit",
+            "20",
+            "--rate",
+            "100",
+            "--latency",
+            "100",
+            "--topology",
+            "total",
+        ],
+    );
+    let lat = server_latencies(&out);
+    println!(
+        "broadcast-25-total: {} server deliveries journaled; observed latency ms: p50 {:.2} \
+         p99 {:.2} max {:.2} (requested 100)",
+        lat.len(),
+        quantile(&lat, 0.5),
+        quantile(&lat, 0.99),
+        lat[lat.len() - 1]
+    );
+}

@@ -140,6 +140,16 @@ pub trait WorkloadClient: Send + std::fmt::Debug {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetupError(pub String);
 
+/// What a thread does next in a final phase.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FinalStep {
+    Op(Invocation),
+    /// Ask again after this long (kafka polls every U[0, 0.4) s until caught up).
+    Wait(Duration),
+    /// This thread's final phase is over.
+    Done,
+}
+
 /// A setup client, handed back, and whether the node's setup worked.
 pub type SetupOutcome = (RpcClient, Result<(), SetupError>);
 
@@ -153,17 +163,23 @@ pub trait Workload: Send + std::fmt::Debug {
         DEFAULT_TIMEOUT
     }
 
-    /// The next main-phase operation for a free `thread`; `None` ends the main phase.
-    fn generate(&mut self, thread: usize, rng: &mut StdRng) -> Option<Invocation>;
+    /// The next main-phase operation for a free `thread`; `None` ends the main phase. `now` is
+    /// the time since the history's origin (kafka's crashes are scheduled in time).
+    fn generate(&mut self, thread: usize, now: Duration, rng: &mut StdRng) -> Option<Invocation>;
 
     /// Whether there is a final phase (heal, 10 s of recovery, final operations).
     fn has_final_phase(&self) -> bool {
         false
     }
 
-    /// The next final-phase operation for `thread`, asked each time it is free; `None` when that
-    /// thread is done.
-    fn final_op(&mut self, _thread: usize) -> Option<Invocation> {
+    /// What `thread` does next in the final phase, asked each time it is free (and again after
+    /// a [`FinalStep::Wait`]).
+    fn final_step(&mut self, _thread: usize, _now: Duration, _rng: &mut StdRng) -> FinalStep {
+        FinalStep::Done
+    }
+
+    /// A cap on the final phase's operations (kafka: 10 s); ops due later are not issued.
+    fn final_time_limit(&self) -> Option<Duration> {
         None
     }
 
