@@ -72,6 +72,8 @@ pub struct Plan {
     pub rate: f64,
     /// Mean gap between nemesis ops, when partitions are on.
     pub nemesis_interval: Option<Duration>,
+    /// The wait before the final ops ([`RECOVERY`] in Maelstrom).
+    pub recovery: Duration,
 }
 
 /// A worker thread's client.
@@ -175,19 +177,20 @@ impl Interpreter {
             let now = self.clock.now();
             if let Some(schedule) = nemesis.as_mut() {
                 let due = schedule.due(now);
+                // Like any op, a nemesis op due at or after the cutoff is never issued.
+                if due.max(now) >= cutoff {
+                    nemesis = None;
+                    continue;
+                }
                 if due <= now {
-                    if now >= cutoff {
-                        nemesis = None;
+                    if start_next {
+                        self.start_partition();
                     } else {
-                        if start_next {
-                            self.start_partition();
-                        } else {
-                            self.stop_partition();
-                        }
-                        start_next = !start_next;
-                        self.advance_cursor();
-                        schedule.issued(now, &mut self.rng);
+                        self.stop_partition();
                     }
+                    start_next = !start_next;
+                    self.advance_cursor();
+                    schedule.issued(now, &mut self.rng);
                     continue;
                 }
             }
@@ -235,7 +238,7 @@ impl Interpreter {
         if self.plan.nemesis_interval.is_some() {
             self.stop_partition();
         }
-        let until = self.clock.now() + RECOVERY;
+        let until = self.clock.now() + self.plan.recovery;
         self.clock.sleep_until(until).await;
         let cap = self
             .workload
@@ -491,6 +494,7 @@ mod tests {
             time_limit: Duration::from_millis(500),
             rate: 100.0,
             nemesis_interval: None,
+            recovery: RECOVERY,
         };
         let d = Diagnoses::default();
         let mut it = Interpreter::new(
@@ -540,6 +544,7 @@ mod tests {
             time_limit: Duration::from_millis(600),
             rate: 0.0,
             nemesis_interval: Some(Duration::from_millis(50)),
+            recovery: RECOVERY,
         };
         let started = clock.now();
         let mut it = Interpreter::new(
@@ -576,5 +581,111 @@ mod tests {
         }
         // Echo has no final phase, so there is no final heal.
         assert_eq!(it.invocations(), 0);
+    }
+
+    /// Echo with a kafka-like final phase: wait, then poll forever, capped.
+    #[derive(Debug)]
+    struct PatientEcho {
+        asked: Vec<u32>,
+    }
+
+    impl Workload for PatientEcho {
+        fn reusable(&self) -> bool {
+            false
+        }
+        fn generate(&mut self, _: usize, _: Duration, _: &mut StdRng) -> Option<Invocation> {
+            None
+        }
+        fn has_final_phase(&self) -> bool {
+            true
+        }
+        fn final_step(&mut self, thread: usize, _: Duration, _: &mut StdRng) -> FinalStep {
+            self.asked[thread] += 1;
+            match (thread, self.asked[thread]) {
+                // Thread 0: one op after a wait, then done.
+                (0, 1) => FinalStep::Wait(Duration::from_millis(100)),
+                (0, 2) => FinalStep::Op(Invocation::new("echo", Value::Str("late".into()))),
+                (0, _) => FinalStep::Done,
+                // Thread 1: an op every 20 ms, forever; only the cap ends it.
+                (_, k) if k % 2 == 1 => FinalStep::Wait(Duration::from_millis(20)),
+                _ => FinalStep::Op(Invocation::new("echo", Value::Str("poll".into()))),
+            }
+        }
+        fn final_time_limit(&self) -> Option<Duration> {
+            Some(Duration::from_millis(300))
+        }
+        fn client(&self) -> Box<dyn WorkloadClient> {
+            let opts = TestOptions::parse(&["-w", "echo"]).unwrap();
+            crate::builtin::workload::for_options(&opts)
+                .unwrap()
+                .client()
+        }
+    }
+
+    #[tokio::test]
+    async fn final_phase_waits_and_stops_at_its_cap() {
+        let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
+        let net = Arc::new(Network::new(
+            clock.clone(),
+            Latency::Constant(0),
+            StdRng::seed_from_u64(1),
+            None,
+        ));
+        spawn_echo_node(net.clone(), "n0");
+        let plan = Plan {
+            nodes: vec!["n0".into()],
+            threads: 2,
+            time_limit: Duration::from_millis(100),
+            rate: 10.0,
+            nemesis_interval: Some(Duration::from_secs(100)),
+            recovery: Duration::from_millis(50),
+        };
+        let started = clock.now();
+        let mut it = Interpreter::new(
+            net,
+            Diagnoses::default(),
+            Box::new(PatientEcho { asked: vec![0, 0] }),
+            plan,
+            StdRng::seed_from_u64(2),
+            started,
+        );
+        it.run().await;
+        let took = clock.now() - started;
+        // No main-phase ops (the generator is exhausted at once, which ends the phase before its
+        // time limit, as in Jepsen), 50 ms of recovery, then the 300 ms cap.
+        assert!(took >= Duration::from_millis(350), "{took:?}");
+        assert!(took < Duration::from_millis(1500), "{took:?}");
+        let h = it.history();
+        // The nemesis: a partition at once, then the final heal.
+        let nemesis: Vec<&str> = h
+            .iter()
+            .filter(|o| o.process == Process::Nemesis)
+            .map(|o| o.f.as_str())
+            .collect();
+        assert_eq!(
+            nemesis,
+            [
+                "start-partition",
+                "start-partition",
+                "stop-partition",
+                "stop-partition"
+            ]
+        );
+        let hist = crate::history::History::new(h.to_vec());
+        let late: Vec<_> = hist
+            .pairs()
+            .into_iter()
+            .filter(|(i, _)| i.value == Value::Str("late".into()))
+            .collect();
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].1.map(|c| c.kind), Some(OpType::Ok));
+        // It waited 100 ms into the final phase (which began 50 ms after the start).
+        assert!(late[0].0.time >= 150_000_000, "{}", late[0].0.time);
+        let polls = h
+            .iter()
+            .filter(|o| o.kind == OpType::Invoke && o.value == Value::Str("poll".into()))
+            .count();
+        // Every 20 ms for 300 ms: about 15.
+        assert!((5..=16).contains(&polls), "{polls}");
     }
 }

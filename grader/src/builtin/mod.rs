@@ -201,6 +201,7 @@ async fn run_async(
             time_limit: opts.time_limit,
             rate: opts.rate,
             nemesis_interval: opts.nemesis_partition.then_some(opts.nemesis_interval),
+            recovery: interpreter::RECOVERY,
         },
         StdRng::seed_from_u64(rng.gen()),
         origin,
