@@ -65,7 +65,7 @@ pub struct NodeHandle {
     io: Vec<JoinHandle<()>>,
 }
 
-/// Checks that `bin` can be run, returning its canonical path (Maelstrom's argv[0]).
+/// Checks that `bin` can be run, returning its canonical path (Maelstrom's `argv[0]`).
 pub fn resolve_binary(bin: &Path) -> Result<PathBuf, SpawnFailure> {
     let shown = bin.display();
     let meta = std::fs::metadata(bin).map_err(|_| {

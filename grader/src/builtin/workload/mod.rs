@@ -4,6 +4,13 @@
 //! that turns one operation into RPCs and a completion, a flag saying whether a client survives
 //! an indeterminate operation, and an optional per-node setup. Each workload is one module; the
 //! interpreter drives them all the same way.
+//!
+//! Adding one (g-counter, kafka, txn-rw-register): write a module with a [`Workload`] (its
+//! generator; `final_step`/`final_time_limit` for a final phase; `observe` if the generator
+//! reacts to results) and a [`WorkloadClient`] (RPCs through [`RpcClient::call`] with a closed
+//! [`super::schema::Schema`] per reply; failures through [`with_errors`], or straight to `:info`
+//! for the workloads Maelstrom does not wrap in `with-errors`), then list it in [`for_options`]
+//! and [`supported`].
 
 mod broadcast;
 mod echo;
