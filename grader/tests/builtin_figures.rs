@@ -244,3 +244,41 @@ fn broadcast_25_nodes_total_topology() {
         lat[lat.len() - 1]
     );
 }
+
+#[test]
+#[ignore]
+fn broadcast_latency_distributions() {
+    for dist in ["uniform", "exponential"] {
+        let name = format!("broadcast-{dist}");
+        let (r, out, _dir) = measure(
+            &name,
+            "raw-broadcast",
+            &[
+                "-w",
+                "broadcast",
+                "--node-count",
+                "5",
+                "--time-limit",
+                "5",
+                "--rate",
+                "20",
+                "--latency",
+                "50",
+                "--latency-dist",
+                dist,
+            ],
+        );
+        let lat = server_latencies(&out);
+        let mean = lat.iter().sum::<f64>() / lat.len() as f64;
+        let finals = r
+            .history
+            .client_ops()
+            .filter(|o| o.final_read && o.kind == OpType::Ok)
+            .count();
+        println!(
+            "{name}: observed latency ms mean {mean:.1} p50 {:.1} max {:.1}; {finals} final reads",
+            quantile(&lat, 0.5),
+            lat[lat.len() - 1]
+        );
+    }
+}
