@@ -25,7 +25,7 @@ use crate::history::OpType;
 use crate::options::{TestOptions, Workload as WorkloadName};
 use crate::value::Value;
 
-use super::client::{RpcClient, RpcError, DEFAULT_TIMEOUT};
+use super::client::{RpcClient, RpcError};
 use super::clock::BoxFuture;
 
 /// An operation about to be invoked.
@@ -164,11 +164,6 @@ pub type SetupOutcome = (RpcClient, Result<(), SetupError>);
 pub trait Workload: Send + std::fmt::Debug {
     /// Whether a thread keeps its client (and client id) after an `:info` operation.
     fn reusable(&self) -> bool;
-
-    /// The RPC timeout of this workload's clients.
-    fn rpc_timeout(&self) -> Duration {
-        DEFAULT_TIMEOUT
-    }
 
     /// The next main-phase operation for a free `thread`; `None` ends the main phase. `now` is
     /// the time since the history's origin (kafka's crashes are scheduled in time).
