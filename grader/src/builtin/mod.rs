@@ -213,6 +213,9 @@ async fn run_async(
         });
         ok = abortable(&mut aborted, interpreter.run()).await.is_some();
     }
+    // A node that died just as the operations ended is a crash too (Maelstrom finds it at
+    // teardown).
+    ok = ok && !*aborted.borrow();
     progress(Progress::Stopping);
     for c in setup_clients {
         c.close();
