@@ -2,6 +2,8 @@
 //! per operation, a median stable latency of at most 300 ms and a maximum of at most 500 ms, all in
 //! one run, so that a real run's jitter leaves it well inside both 3d's and 3e's budgets.
 
+// Shared with the challenge's snapshot tests, which use the parts this file does not.
+#[allow(dead_code)]
 #[path = "../../../challenges/broadcast/tests/workload/mod.rs"]
 mod workload;
 
