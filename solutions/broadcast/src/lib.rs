@@ -133,6 +133,12 @@ impl Node for BroadcastNode {
                 },
             ),
             Payload::Gossip { messages } => {
+                // The sender has these: don't send them back, even if they were queued for it.
+                if let Some(queue) = self.unsent.get_mut(&msg.src) {
+                    for value in &messages {
+                        queue.remove(value);
+                    }
+                }
                 for value in messages {
                     self.learn(value, Some(&msg.src));
                 }
