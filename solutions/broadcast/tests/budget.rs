@@ -7,7 +7,11 @@
 #[path = "../../../challenges/broadcast/tests/workload/mod.rs"]
 mod workload;
 
+use std::time::Duration;
+
 use broadcast::BroadcastNode;
+use common::testing::Cluster;
+use serde_json::json;
 use workload::Workload;
 
 #[test]
@@ -29,11 +33,23 @@ fn meets_both_budgets_with_room_to_spare() {
     );
 }
 
+/// Timers run all the time; messages should only flow when there is something to say.
 #[test]
-fn is_silent_when_nothing_is_new() {
-    let report = Workload::new(25, 100.0, 20, 100).run::<BroadcastNode>();
-    let busy = report.stats.server_msgs;
-    let idle = Workload::new(25, 0.000_001, 20, 100).run::<BroadcastNode>();
-    assert_eq!(idle.stats.server_msgs, 0, "an idle cluster sent messages");
-    assert!(busy > 0);
+fn is_silent_once_everything_is_everywhere() {
+    let mut cluster = Cluster::<BroadcastNode>::start(25).with_latency(Duration::from_millis(100));
+    for value in 0..10 {
+        let node = format!("n{}", value * 2);
+        let reply = cluster.request(&node, json!({ "type": "broadcast", "message": value }));
+        assert_eq!(reply["type"], "broadcast_ok");
+    }
+    cluster.advance(Duration::from_secs(1));
+    assert!(
+        cluster.stats().server_msgs > 0,
+        "the values were not spread"
+    );
+    cluster.reset_stats();
+    cluster.advance(Duration::from_secs(10));
+    assert_eq!(cluster.stats().server_msgs, 0, "messages kept flowing");
+    let read = cluster.request("n24", json!({ "type": "read" }));
+    assert_eq!(read["messages"], json!((0..10).collect::<Vec<u64>>()));
 }
