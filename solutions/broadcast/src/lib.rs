@@ -17,7 +17,7 @@
 //!
 //! At 3d's load (about 50 broadcasts a second over 25 nodes) that is, per hub flush, up to 24 batches and
 //! their 24 acknowledgements, plus two messages per broadcast on the way in: about 6 messages per
-//! operation, and a stable latency between 200 and 300 ms.
+//! operation, and every value on every node 200 to 300 ms after its broadcast.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
