@@ -34,7 +34,11 @@ fn usage_errors_exit_2_with_a_message() {
     ] {
         let out = grader(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
-        assert!(text(&out).contains(says), "{args:?} should say {says:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(says),
+            "{args:?} should say {says:?}: {}",
+            text(&out)
+        );
         assert!(!text(&out).contains("panicked"), "{args:?}: {}", text(&out));
     }
 }
@@ -46,7 +50,10 @@ fn maelstrom_engine_without_maelstrom_says_how_to_get_it() {
         .current_dir(support::workspace())
         .env_remove("MAELSTROM")
         .env("PATH", "/usr/bin:/bin")
-        .env("XDG_CACHE_HOME", support::workspace().join("target/no-cache"))
+        .env(
+            "XDG_CACHE_HOME",
+            support::workspace().join("target/no-cache"),
+        )
         .output()
         .expect("the grader runs");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -58,7 +65,11 @@ fn a_failing_node_exits_1_and_list_exits_0() {
     let wrong = support::broken_node("echo-wrong-text");
     let out = grader(&["1", "--bin", wrong.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("FAIL  level 1"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("FAIL  level 1"),
+        "{}",
+        text(&out)
+    );
 
     let out = grader(&["list"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
