@@ -142,6 +142,9 @@ pub struct Verdict {
     pub run_dir: Option<PathBuf>,
     /// Wall time of the run, in seconds.
     pub seconds: Option<f64>,
+    /// What passing meant for this run, when it differs from the level's criteria (a re-check
+    /// with partitions has no budget).
+    pub criteria: Option<String>,
 }
 
 impl Verdict {
@@ -153,6 +156,7 @@ impl Verdict {
             checks,
             run_dir: None,
             seconds: None,
+            criteria: None,
         }
     }
 
