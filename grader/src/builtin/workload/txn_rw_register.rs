@@ -38,9 +38,8 @@ fn completed_txn(txn: &Json) -> bool {
     match txn {
         Json::Null => true,
         Json::Array(mops) => mops.iter().all(|mop| {
-            mop.as_array().is_some_and(|m| {
-                m.len() == 3 && (m[0] == Json::from("r") || m[0] == Json::from("w"))
-            })
+            mop.as_array()
+                .is_some_and(|m| m.len() == 3 && (m[0] == "r" || m[0] == "w"))
         }),
         _ => false,
     }
