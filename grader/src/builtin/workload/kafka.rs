@@ -320,7 +320,126 @@ fn offset_of(offset: &Json) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::builtin::clock::{Clock, WallClock};
+    use crate::builtin::diagnosis::Diagnoses;
+    use crate::builtin::net::{Delivery, Latency, Network};
     use rand::SeedableRng;
+    use std::sync::{Arc, Mutex};
+
+    /// An in-process node n0 that answers each request with `answer(request)` and remembers the
+    /// requests it got.
+    fn fake_node(answer: fn(&Json) -> Json) -> (Arc<Network>, Arc<Mutex<Vec<Json>>>) {
+        let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
+        let net = Arc::new(Network::new(
+            clock,
+            Latency::Constant(0),
+            StdRng::seed_from_u64(1),
+            None,
+        ));
+        net.add_endpoint("n0");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (n, log) = (net.clone(), seen.clone());
+        tokio::spawn(async move {
+            loop {
+                let far = n.clock().now() + Duration::from_secs(1);
+                match n.recv("n0", far).await {
+                    Delivery::Message(m) => {
+                        log.lock().unwrap().push(m.body.clone());
+                        let mut reply = answer(&m.body);
+                        reply["in_reply_to"] = m.body["msg_id"].clone();
+                        let _ = n.send("n0", &m.src, reply);
+                    }
+                    Delivery::Nothing => {}
+                    Delivery::Gone => return,
+                }
+            }
+        });
+        (net, seen)
+    }
+
+    /// A node whose committed offsets are all 5, whose poll returns key "9" (never asked for)
+    /// at offsets 3 and 4, and which refuses commits of key "9" with a definite error.
+    fn answer(request: &Json) -> Json {
+        match request["type"].as_str() {
+            Some("list_committed_offsets") => {
+                json!({"type": "list_committed_offsets_ok", "offsets": {"1": 5, "2": 5}})
+            }
+            Some("poll") => json!({"type": "poll_ok", "msgs": {"9": [[3, 30], [4, 40]], "1": []}}),
+            Some("commit_offsets") => {
+                json!({"type": "error", "code": 11, "text": "not now"})
+            }
+            _ => json!({"type": "send_ok", "offset": 7}),
+        }
+    }
+
+    fn assign(keys: &[&str], seek: bool) -> Invocation {
+        let op = KafkaOp::Assign {
+            keys: keys.iter().map(|k| k.parse().unwrap()).collect(),
+            seek_to_beginning: seek,
+            unseen: None,
+        };
+        invocation(&op)
+    }
+
+    #[tokio::test]
+    async fn the_client_behaves_as_maelstroms_does() {
+        let (net, seen) = fake_node(answer);
+        let diagnoses = Diagnoses::default();
+        let mut rpc = RpcClient::open(&net, &diagnoses);
+        let mut client = KafkaClient::default();
+
+        // Assign asks for committed offsets, then starts every new key at 0 anyway.
+        let done = client
+            .invoke(&mut rpc, "n0", &assign(&["1", "2"], false))
+            .await;
+        assert_eq!(done.kind, OpType::Ok);
+        assert_eq!(done.value.to_string(), r#"["1" "2"]"#);
+        assert_eq!(seen.lock().unwrap()[0]["keys"], json!(["1", "2"]));
+        assert_eq!(
+            client.offsets,
+            BTreeMap::from([("1".into(), 0), ("2".into(), 0)])
+        );
+
+        // A poll asks from those offsets; key "9" in the reply joins the offsets; the commit of
+        // the highest polled offset fails, and so does the whole poll, offsets moved regardless.
+        let poll = invocation(&KafkaOp::Poll { poll_ms: None });
+        let done = client.invoke(&mut rpc, "n0", &poll).await;
+        let requests = seen.lock().unwrap().clone();
+        assert_eq!(requests[1]["offsets"], json!({"1": 0, "2": 0}));
+        assert_eq!(requests[2]["type"], "commit_offsets");
+        assert_eq!(requests[2]["offsets"], json!({"9": 4}));
+        assert_eq!(done.kind, OpType::Fail);
+        assert_eq!(done.value.to_string(), "[[:poll]]");
+        assert_eq!(client.offsets.get("9"), Some(&5));
+        assert_eq!(client.offsets.get("1"), Some(&0));
+
+        // Re-assigning keeps a key's offset, drops unassigned keys, and a seek sends nothing.
+        client
+            .invoke(&mut rpc, "n0", &assign(&["9", "3"], false))
+            .await;
+        assert_eq!(
+            client.offsets,
+            BTreeMap::from([("3".into(), 0), ("9".into(), 5)])
+        );
+        let before = seen.lock().unwrap().len();
+        let done = client.invoke(&mut rpc, "n0", &assign(&["9"], true)).await;
+        assert_eq!(seen.lock().unwrap().len(), before);
+        assert_eq!(client.offsets, BTreeMap::from([("9".into(), 0)]));
+        assert_eq!(done.kind, OpType::Ok);
+
+        // A send records [[:send k [offset msg]]]; a crash is :info with no traffic.
+        let send = invocation(&KafkaOp::Send { key: 4, value: 2 });
+        let done = client.invoke(&mut rpc, "n0", &send).await;
+        assert_eq!(done.value.to_string(), r#"[[:send "4" [7 2]]]"#);
+        assert_eq!(seen.lock().unwrap().last().unwrap()["key"], "4");
+        let before = seen.lock().unwrap().len();
+        let done = client
+            .invoke(&mut rpc, "n0", &invocation(&KafkaOp::Crash))
+            .await;
+        assert_eq!((done.kind, done.error), (OpType::Info, None));
+        assert_eq!(seen.lock().unwrap().len(), before);
+        assert!(diagnoses.checks().is_empty());
+    }
 
     #[test]
     fn poll_replies_are_maps_of_integer_offset_pairs() {
