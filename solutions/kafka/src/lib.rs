@@ -344,6 +344,10 @@ mod tests {
             assert_eq!(owner(key, 3), first);
         }
         assert_eq!(owner("anything", 1), 0);
-        assert_eq!(owner("anything", 0), 0, "no nodes is not a division by zero");
+        assert_eq!(
+            owner("anything", 0),
+            0,
+            "no nodes is not a division by zero"
+        );
     }
 }

@@ -10,6 +10,13 @@
 //!   skip it).
 //! - Committed offsets live in `lin-kv` too, one key per log key: a commit writes each key (2
 //!   messages per key), a list reads each (2 per key).
+//!
+//! Measured: about 3.0 server messages per operation on 5b/5c's workload in the builtin engine
+//! (2.98 and 3.01 in two runs), against 0.56 for the reference solution.
+//!
+//! Not robust beyond 5b: a `cas` that times out may have taken an offset whose message is then
+//! never stored, a hole that stops every later poll of that key. 5b's network never loses a
+//! service message, so it does not happen there.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
