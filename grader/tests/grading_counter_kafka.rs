@@ -1,0 +1,76 @@
+//! End to end, levels 4 and 5a–5c on the builtin engine with Fly.io's exact flags.
+//!
+//! Level 4 runs on seq-kv, whose staleness makes one lucky pass worthless: the reference solution
+//! must pass five runs, and a counter that writes instead of compare-and-sets must fail. The kafka
+//! solution must pass 5a–5c within the course's 5c budget; a log whose nodes assign offsets on their
+//! own must fail 5b, and the straightforward lin-kv design must be correct yet over 5c's budget.
+
+mod support;
+
+use grader::checkers::labels;
+use grader::grade::NodeSource;
+use grader::verdict::{Validity, Verdict};
+use support::{broken_node, concurrently, describe, grade};
+
+fn msgs_per_op(v: &Verdict) -> f64 {
+    v.figures()
+        .find(|f| f.label == labels::SERVER_MSGS_PER_OP)
+        .and_then(|f| f.value.parse().ok())
+        .expect("a msgs-per-op figure")
+}
+
+#[test]
+fn level_4_passes_five_runs_of_the_solution_and_fails_a_blind_write() {
+    let blind = broken_node("counter-blind-write");
+    let mut cases: Vec<Box<dyn FnOnce() -> Vec<Verdict> + Send>> = (0..5)
+        .map(|_| Box::new(|| grade("4", NodeSource::Solution)) as Box<_>)
+        .collect();
+    cases.push(Box::new(move || grade("4", NodeSource::Binary(blind))));
+    let mut runs = concurrently(cases);
+
+    let blind_run = runs.pop().unwrap();
+    for (i, run) in runs.iter().enumerate() {
+        assert!(run[0].passed(), "solution run {} of 5:\n{}", i + 1, describe("4", run));
+    }
+    let workload = blind_run[0].check("workload").expect("a workload check");
+    assert_eq!(
+        workload.validity,
+        Validity::Invalid,
+        "{}",
+        describe("4", &blind_run)
+    );
+    assert!(workload.summary.contains("final read"), "{}", workload.summary);
+}
+
+#[test]
+fn kafka_levels_pass_the_solution_and_fail_uncoordinated_or_wasteful_logs() {
+    let uncoordinated = broken_node("kafka-uncoordinated-offsets");
+    let naive = broken_node("kafka-lin-kv-naive");
+    let runs = concurrently(vec![
+        Box::new(|| grade("5a", NodeSource::Solution)),
+        Box::new(|| grade("5b", NodeSource::Solution)),
+        Box::new(|| grade("5c", NodeSource::Solution)),
+        Box::new(|| grade("5b", NodeSource::Binary(uncoordinated.clone()))),
+        Box::new(|| grade("5c", NodeSource::Binary(naive.clone()))),
+    ]);
+    for (id, run) in [("5a", &runs[0]), ("5b", &runs[1]), ("5c", &runs[2])] {
+        assert!(run[0].passed(), "{}", describe(id, run));
+    }
+    assert!(msgs_per_op(&runs[2][0]) <= 2.0, "{}", describe("5c", &runs[2]));
+
+    let uncoordinated = &runs[3][0];
+    assert!(
+        !uncoordinated.passed()
+            && uncoordinated
+                .check("workload")
+                .is_some_and(|c| c.validity == Validity::Invalid),
+        "{}",
+        describe("5b", &runs[3])
+    );
+
+    // Correct, so only the budget fails it.
+    let naive = &runs[4][0];
+    let failing: Vec<_> = naive.failures().map(|c| c.name.as_str()).collect();
+    assert_eq!(failing, ["budget"], "{}", describe("5c", &runs[4]));
+    assert!(msgs_per_op(naive) > 2.0, "{}", describe("5c", &runs[4]));
+}
