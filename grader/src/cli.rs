@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::grade::{self, NodeSource, Request};
+use crate::maelstrom::{self, Engine};
 use crate::manifest::{self, LEVELS};
 use crate::{builtin, report};
 
@@ -62,12 +63,30 @@ struct GradeArgs {
     /// Where to write run folders (default: `<workspace>/runs`).
     #[arg(long, value_name = "DIR")]
     runs_dir: Option<PathBuf>,
+
+    /// builtin (the default: no JVM needed), maelstrom (the real one), or auto (Maelstrom when
+    /// it is installed and runnable). Also read from GRADER_ENGINE.
+    #[arg(long, value_name = "ENGINE")]
+    engine: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// List the levels, their Maelstrom flags and what each needs.
     List,
+    /// Check what the Maelstrom engine needs (Java 11+, Maelstrom, gnuplot, graphviz) and say how
+    /// to fix what is missing.
+    Doctor,
+    /// Explain a Maelstrom run you made by hand: its store folder or its results.edn.
+    Explain {
+        /// A store folder (e.g. store/latest), a run folder, or a results.edn.
+        path: PathBuf,
+        /// The level to judge it as (read from the run's jepsen.log when not given).
+        #[arg(long)]
+        level: Option<String>,
+    },
+    /// Download Maelstrom 0.2.4 into the per-user cache and check its SHA-256.
+    InstallMaelstrom,
 }
 
 /// Parses the command line and runs it.
@@ -78,8 +97,69 @@ pub fn run() -> ExitCode {
             print!("{}", list());
             ExitCode::SUCCESS
         }
+        Some(Command::Doctor) => doctor(),
+        Some(Command::Explain { path, level }) => explain(&path, level.as_deref()),
+        Some(Command::InstallMaelstrom) => install_maelstrom(),
         None => grade_level(cli.grade),
     }
+}
+
+fn doctor() -> ExitCode {
+    let report = maelstrom::doctor(&crate::build::workspace_root());
+    print!("{report}");
+    if report.ready() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn explain(path: &std::path::Path, level: Option<&str>) -> ExitCode {
+    let level = match level.map(|id| manifest::level(id).ok_or(id)) {
+        Some(Err(id)) => return unknown_level(id),
+        Some(Ok(l)) => Some(l),
+        None => None,
+    };
+    match maelstrom::explain(path, level) {
+        Ok(verdict) => {
+            let shown = manifest::level(&verdict.level).or(level);
+            match shown {
+                Some(l) => println!("{}", report::render(l, &verdict)),
+                None => println!("{}", report::render_unlevelled(&verdict)),
+            }
+            if verdict.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn install_maelstrom() -> ExitCode {
+    match maelstrom::install(&maelstrom::Lookup::from_env()) {
+        Ok(installation) => {
+            println!("Maelstrom installed: {installation}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn unknown_level(id: &str) -> ExitCode {
+    let ids: Vec<_> = LEVELS.iter().map(|l| l.id).collect();
+    eprintln!(
+        "error: there is no level {id:?}. The levels are: {}.",
+        ids.join(", ")
+    );
+    ExitCode::from(2)
 }
 
 /// The table `grader list` prints.
@@ -106,22 +186,15 @@ pub fn list() -> String {
 fn grade_level(args: GradeArgs) -> ExitCode {
     let id = args.level.unwrap_or_default();
     let Some(level) = manifest::level(&id) else {
-        let ids: Vec<_> = LEVELS.iter().map(|l| l.id).collect();
-        eprintln!(
-            "error: there is no level {id:?}. The levels are: {}.",
-            ids.join(", ")
-        );
-        return ExitCode::from(2);
+        return unknown_level(&id);
     };
-    if !builtin::supports(level.workload) {
-        eprintln!(
-            "error: level {} ({}) cannot be graded yet: the builtin engine does not run the {} workload.",
-            level.id,
-            level.title,
-            level.workload.name()
-        );
-        return ExitCode::from(2);
-    }
+    let engine = match Engine::from_flag_or_env(args.engine.as_deref()) {
+        Ok(engine) => engine,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let node = match (args.bin, args.solution) {
         (Some(path), _) => NodeSource::Binary(path),
         (None, true) => NodeSource::Solution,
@@ -134,6 +207,7 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         repeat: args.repeat as usize,
         partition: args.partition,
         runs_dir: args.runs_dir,
+        engine,
     };
     let mut progress = |msg: &str| eprintln!("grader: {msg}");
     match grade::grade(&request, &mut progress) {

@@ -10,6 +10,7 @@ use std::time::Instant;
 use crate::build::{self, BuildError};
 use crate::builtin::{self, EngineError};
 use crate::checkers;
+use crate::maelstrom::{self, Decision, Engine, EngineUnavailable};
 use crate::manifest::{Budget, Level};
 use crate::options::{OptionsError, TestOptions};
 use crate::verdict::{EngineName, Verdict};
@@ -38,6 +39,8 @@ pub struct Request {
     pub partition: bool,
     /// Where run folders go; `<workspace>/runs` by default.
     pub runs_dir: Option<PathBuf>,
+    /// Which engine the learner asked for (`--engine`, `GRADER_ENGINE`).
+    pub engine: Engine,
 }
 
 /// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
@@ -51,6 +54,12 @@ pub enum GradeError {
     Options { level: String, source: OptionsError },
     #[error(transparent)]
     Engine(#[from] EngineError),
+    #[error(transparent)]
+    EngineUnavailable(#[from] EngineUnavailable),
+    #[error("{0}")]
+    NotGradable(String),
+    #[error(transparent)]
+    Maelstrom(#[from] maelstrom::RunError),
     #[error("could not create the run folder {path}: {source}")]
     RunDir {
         path: PathBuf,
@@ -88,8 +97,25 @@ pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf
 
 /// Grades the level: every run, `repeat` times, each judged on its own.
 pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, GradeError> {
-    let bin = resolve_node(request, progress)?;
     let level = request.level;
+    let decision = maelstrom::decide_for(request.engine, &request.workspace, level.workload)?;
+    match &decision {
+        Decision::Builtin { .. } if !builtin::supports(level.workload) => {
+            return Err(GradeError::NotGradable(format!(
+                "level {} ({}) cannot be graded by the builtin engine yet: it does not run the {} \
+                 workload. With Maelstrom installed, --engine maelstrom can grade it.",
+                level.id,
+                level.title,
+                level.workload.name()
+            )));
+        }
+        Decision::Builtin { reason } if request.engine != Engine::Builtin => {
+            progress(&format!("using the builtin engine ({reason})"));
+        }
+        Decision::Maelstrom(install) => progress(&format!("using Maelstrom at {install}")),
+        Decision::Builtin { .. } => {}
+    }
+    let bin = resolve_node(request, progress)?;
     let runs_dir = request
         .runs_dir
         .clone()
@@ -129,8 +155,14 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                 bin.display(),
                 opts.time_limit.as_secs(),
             ));
-            let _ = i;
-            let mut verdict = run_builtin(level, &opts, &budget, &bin, &run_dir)?;
+            let mut verdict = match &decision {
+                Decision::Builtin { .. } => run_builtin(level, &opts, &budget, &bin, &run_dir)?,
+                Decision::Maelstrom(install) => {
+                    let run = maelstrom_run(level, i, &flags);
+                    let progress = maelstrom::Progress::Condensed;
+                    maelstrom::run(install, level, &run, &bin, &run_dir, progress)?
+                }
+            };
             verdict.run_label = (!label.is_empty()).then_some(label);
             let _ = std::fs::write(
                 run_dir.join("verdict.txt"),
@@ -165,6 +197,24 @@ pub fn run_builtin(
     verdict.run_dir = Some(run_dir.to_path_buf());
     verdict.seconds = Some(started.elapsed().as_secs_f64());
     Ok(verdict)
+}
+
+/// The manifest's run, or — when `--partition` added flags — a run with those flags. The Maelstrom
+/// engine takes a manifest `Run`, whose flags are `'static`; this one-off leak per graded run is
+/// the price of keeping that type simple.
+fn maelstrom_run(level: &Level, index: usize, flags: &[&str]) -> crate::manifest::Run {
+    let run = level.runs[index];
+    if run.flags == flags {
+        return run;
+    }
+    let owned: Vec<&'static str> = flags
+        .iter()
+        .map(|f| &*Box::leak(f.to_string().into_boxed_str()))
+        .collect();
+    crate::manifest::Run {
+        label: run.label,
+        flags: Box::leak(owned.into_boxed_slice()),
+    }
 }
 
 fn join_label(a: &str, b: &str) -> String {

@@ -15,6 +15,15 @@ const MAX_DETAILS: usize = 8;
 
 /// Renders one run's verdict.
 pub fn render(level: &Level, verdict: &Verdict) -> String {
+    render_with(Some(level), verdict)
+}
+
+/// Renders a verdict whose level is not known (a hand-made Maelstrom run with no command line).
+pub fn render_unlevelled(verdict: &Verdict) -> String {
+    render_with(None, verdict)
+}
+
+fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
     let mut out = String::new();
     let outcome = if verdict.passed() { "PASS" } else { "FAIL" };
     let run = verdict
@@ -22,16 +31,21 @@ pub fn render(level: &Level, verdict: &Verdict) -> String {
         .as_deref()
         .map(|l| format!(" ({l})"))
         .unwrap_or_default();
+    let name = level.map_or_else(
+        || "an unidentified level".to_owned(),
+        |l| format!("level {} · {}", l.id, l.title),
+    );
     let _ = writeln!(
         out,
-        "{outcome}  level {} · {}{run} — judged by the {} engine",
-        level.id, level.title, verdict.engine
+        "{outcome}  {name}{run} — judged by the {} engine",
+        verdict.engine
     );
 
     // The reason: every check that is not valid, worst first; or what passing means.
     let failures: Vec<_> = verdict.failures().collect();
     if failures.is_empty() {
-        let _ = writeln!(out, "  ✓ {}", level.criteria);
+        let criteria = level.map_or("every check passed", |l| l.criteria);
+        let _ = writeln!(out, "  ✓ {criteria}");
     }
     for check in &failures {
         let mark = if check.validity == Validity::Unknown {
@@ -52,8 +66,18 @@ pub fn render(level: &Level, verdict: &Verdict) -> String {
         }
     }
 
-    // The figures, aligned, with limits where the level sets them.
-    let figures: Vec<_> = verdict.figures().collect();
+    // The figures, aligned, with limits where the level sets them. A figure the budget repeats
+    // with its limit is shown once, beside the limit.
+    let all: Vec<_> = verdict.figures().collect();
+    let limited: Vec<&str> = all
+        .iter()
+        .filter(|f| f.limit.is_some())
+        .map(|f| f.label.as_str())
+        .collect();
+    let figures: Vec<_> = all
+        .into_iter()
+        .filter(|f| f.limit.is_some() || !limited.contains(&f.label.as_str()))
+        .collect();
     if !figures.is_empty() {
         out.push('\n');
         let width = figures
@@ -72,22 +96,25 @@ pub fn render(level: &Level, verdict: &Verdict) -> String {
         }
     }
 
-    // Notes from valid checks that still have something to say (e.g. a perf graph Maelstrom
-    // could not draw), so a learner is not surprised by Maelstrom's own output.
-    for check in verdict
-        .checks
-        .iter()
-        .filter(|c| c.validity == Validity::Valid)
-    {
-        let noteworthy = check.name == "perf" || check.name == "exceptions";
-        if noteworthy && !check.summary.is_empty() {
+    // Valid checks that still have something to say (a graph Maelstrom could not draw, client
+    // exceptions), so that nothing in Maelstrom's own output surprises the learner.
+    let routine = ["stats", "net", "availability"];
+    for check in verdict.checks.iter() {
+        if check.validity == Validity::Valid
+            && !check.details.is_empty()
+            && !routine.contains(&check.name.as_str())
+        {
             let _ = writeln!(out, "  note ({}): {}", check.name, check.summary);
+            for line in check.details.iter().take(MAX_DETAILS) {
+                let _ = writeln!(out, "      {line}");
+            }
         }
     }
 
-    if !verdict.passed() && !level.hints.is_empty() {
+    let hints = level.map_or(&[][..], |l| l.hints);
+    if let (false, Some(level), false) = (verdict.passed(), level, hints.is_empty()) {
         out.push_str("\nHints:\n");
-        for hint in level.hints {
+        for hint in hints {
             let _ = writeln!(out, "  • {hint}");
         }
         let _ = writeln!(

@@ -7,8 +7,9 @@
 //! repository: the tests skip with a note when they are absent. `GLOMERS_SHARED` points at another
 //! copy of the `shared` folder.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use grader::checkers::{self, availability, echo, g_counter, set_full, stats, unique_ids};
 use grader::edn;
@@ -18,20 +19,6 @@ use grader::netstats::NetStats;
 use grader::options::TestOptions;
 use grader::value::Value;
 use grader::verdict::Validity;
-
-/// The `shared` folder: `$GLOMERS_SHARED`, else the nearest `shared` beside the workspace root or
-/// one of its ancestors (the main checkout sits beside it; a worktree under `wt/` one level
-/// deeper).
-fn shared_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("GLOMERS_SHARED") {
-        return Some(PathBuf::from(dir));
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    root.ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared"))
-        .find(|dir| dir.join("fixtures/maelstrom").is_dir())
-}
 
 /// One Maelstrom run: its options, history and results.
 struct Fixture {
@@ -43,18 +30,7 @@ struct Fixture {
 
 /// Loads a fixture, or says why it is skipped.
 fn fixture(name: &str) -> Option<Fixture> {
-    let Some(shared) = shared_dir() else {
-        eprintln!("skipping {name}: no shared/fixtures/maelstrom (set GLOMERS_SHARED)");
-        return None;
-    };
-    if !shared.join("fixtures/maelstrom").is_dir() {
-        eprintln!(
-            "skipping {name}: {} has no fixtures/maelstrom",
-            shared.display()
-        );
-        return None;
-    }
-    let dir = shared.join("fixtures/maelstrom").join(name);
+    let dir = support::maelstrom_fixture(name)?;
     let history_path = dir.join("history.edn");
     if !history_path.is_file() {
         eprintln!("skipping {name}: the fixture has no history.edn");

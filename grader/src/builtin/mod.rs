@@ -1,14 +1,57 @@
 //! The builtin engine: a Rust re-implementation of Maelstrom's harness (processes, simulated
 //! network, partitions, services, workload clients), so that grading needs no JVM.
+//!
+//! A run follows Maelstrom's lifecycle (spec §2): start the services and one process per node,
+//! `init` every node concurrently, fix the history's time origin, run each node's setup (the
+//! broadcast topology), run the operation phases, kill the nodes, and leave `history.edn`,
+//! `history.txt`, `messages.jsonl` and `node-logs/` in the run directory. Where Maelstrom would
+//! crash (exit 255) the run is marked aborted, and the reason is a `"nodes"` diagnosis.
+//!
+//! The core ([`net`], [`client`], [`interpreter`], [`nemesis`], the services) runs on a
+//! [`clock::Clock`]; this module drives it with the wall clock and real node processes.
 
+pub mod client;
+pub mod clock;
+pub mod diagnosis;
+pub mod gen;
+pub mod interpreter;
+pub mod nemesis;
+pub mod net;
+pub mod process;
+pub mod schema;
 pub mod services;
+pub mod topology;
+pub mod wire;
+pub mod workload;
 
+use std::fs::File;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use crate::history::History;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value as Json};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::history::{History, OpType};
 use crate::netstats::NetStats;
 use crate::options::{TestOptions, Workload};
 use crate::verdict::Check;
+
+use self::client::{RpcClient, RpcError};
+use self::clock::{Clock, WallClock};
+use self::diagnosis::Diagnoses;
+use self::interpreter::{Interpreter, Plan};
+use self::net::{Delivery, Latency, Network};
+use self::process::{NodeContext, NodeHandle};
+use self::services::{Service, ServiceReply};
+use self::wire::excerpt;
+
+/// How long a node has to answer `init`.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a builtin run leaves behind for the checkers.
 #[derive(Debug, Clone, Default)]
@@ -36,13 +79,334 @@ pub enum EngineError {
     },
 }
 
-/// Whether the builtin engine can run this workload.
-pub fn supports(_workload: Workload) -> bool {
-    false
+/// Where a run is, for a progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// The nodes are being started and initialised.
+    Starting { nodes: usize },
+    /// The main phase began; it lasts about this long (plus the final phase, if any).
+    Running {
+        time_limit: Duration,
+        final_phase: bool,
+    },
+    /// The operations are over; the nodes are being stopped.
+    Stopping,
 }
 
-/// Runs one test against `bin`, writing `history.edn`, `history.txt` and `node-logs/` into
-/// `run_dir`.
-pub fn run(opts: &TestOptions, _bin: &Path, _run_dir: &Path) -> Result<RunRecord, EngineError> {
-    Err(EngineError::Unsupported(opts.workload.name()))
+/// Whether the builtin engine can run this workload.
+pub fn supports(workload: Workload) -> bool {
+    workload::supported(workload)
+}
+
+/// Runs one test against `bin`, writing `history.edn`, `history.txt`, `messages.jsonl` and
+/// `node-logs/` into `run_dir`.
+pub fn run(opts: &TestOptions, bin: &Path, run_dir: &Path) -> Result<RunRecord, EngineError> {
+    run_with_progress(opts, bin, run_dir, &|_| {})
+}
+
+/// [`run`], reporting progress as it goes.
+pub fn run_with_progress(
+    opts: &TestOptions,
+    bin: &Path,
+    run_dir: &Path,
+    progress: &dyn Fn(Progress),
+) -> Result<RunRecord, EngineError> {
+    let io = |context: String| move |source| EngineError::Io { context, source };
+    let log_dir = run_dir.join("node-logs");
+    std::fs::create_dir_all(&log_dir).map_err(io(format!("creating {}", log_dir.display())))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(io("starting the async runtime".into()))?;
+    let record = runtime.block_on(run_async(opts, bin, run_dir, progress))?;
+    // Dropping the runtime cancels whatever is left (idle tasks of killed nodes).
+    drop(runtime);
+    let write = |name: &str, text: String| {
+        let path = run_dir.join(name);
+        std::fs::write(&path, text).map_err(io(format!("writing {}", path.display())))
+    };
+    write("history.edn", record.history.to_edn())?;
+    write("history.txt", record.history.to_txt())?;
+    Ok(record)
+}
+
+async fn run_async(
+    opts: &TestOptions,
+    bin: &Path,
+    run_dir: &Path,
+    progress: &dyn Fn(Progress),
+) -> Result<RunRecord, EngineError> {
+    let workload =
+        workload::for_options(opts).ok_or(EngineError::Unsupported(opts.workload.name()))?;
+    let journal_path = run_dir.join("messages.jsonl");
+    let journal = File::create(&journal_path).map_err(|source| EngineError::Io {
+        context: format!("creating {}", journal_path.display()),
+        source,
+    })?;
+    let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
+    let mut rng = StdRng::from_entropy();
+    let net = Arc::new(Network::new(
+        clock.clone(),
+        Latency::from_options(opts),
+        StdRng::seed_from_u64(rng.gen()),
+        Some(journal),
+    ));
+    let diagnoses = Diagnoses::default();
+    let (abort, mut aborted) = watch::channel(false);
+    let ctx = NodeContext {
+        net: net.clone(),
+        diagnoses: diagnoses.clone(),
+        abort: Arc::new(abort),
+        stage: Arc::new(Mutex::new("during startup, before answering init")),
+        tearing_down: Arc::new(AtomicBool::new(false)),
+        log_dir: run_dir.join("node-logs"),
+    };
+    progress(Progress::Starting {
+        nodes: opts.nodes.len(),
+    });
+
+    let mut services = JoinSet::new();
+    for service in services::all() {
+        net.add_endpoint(service.id());
+        let seed = rng.gen();
+        services.spawn(serve(net.clone(), service, diagnoses.clone(), seed));
+    }
+
+    let mut record = RunRecord::default();
+    let mut nodes = Vec::new();
+    let mut ok = start_nodes(&ctx, opts, bin, &mut nodes);
+    if ok {
+        ok = abortable(&mut aborted, init_all(&net, &diagnoses, &opts.nodes)).await == Some(true);
+    }
+    let origin = clock.now();
+    net.set_time_origin(origin);
+    let mut setup_clients = Vec::new();
+    if ok {
+        *ctx.stage.lock().unwrap_or_else(|e| e.into_inner()) = "while the test was running";
+        let setup = setup_all(&net, &diagnoses, workload.as_ref(), &opts.nodes);
+        match abortable(&mut aborted, setup).await {
+            Some((clients, setup_ok)) => {
+                setup_clients = clients;
+                ok = setup_ok;
+            }
+            None => ok = false,
+        }
+    }
+    let mut interpreter = Interpreter::new(
+        net.clone(),
+        diagnoses.clone(),
+        workload,
+        Plan {
+            nodes: opts.nodes.clone(),
+            threads: opts.threads(),
+            time_limit: opts.time_limit,
+            rate: opts.rate,
+            nemesis_interval: opts.nemesis_partition.then_some(opts.nemesis_interval),
+        },
+        StdRng::seed_from_u64(rng.gen()),
+        origin,
+    );
+    if ok {
+        progress(Progress::Running {
+            time_limit: opts.time_limit,
+            final_phase: opts.workload.has_final_phase(),
+        });
+        ok = abortable(&mut aborted, interpreter.run()).await.is_some();
+    }
+    progress(Progress::Stopping);
+    for c in setup_clients {
+        c.close();
+    }
+    process::kill_all(&ctx, nodes).await;
+    services.abort_all();
+    record.aborted = !ok;
+    record.history = History::new(interpreter.history().to_vec());
+    let invocations = record
+        .history
+        .client_ops()
+        .filter(|op| op.kind == OpType::Invoke)
+        .count() as u64;
+    record.net = net.stats().with_op_count(invocations);
+    record.node_checks = diagnoses.checks();
+    net.finish().map_err(|source| EngineError::Io {
+        context: format!("writing {}", journal_path.display()),
+        source,
+    })?;
+    Ok(record)
+}
+
+/// Runs `fut` unless the run is (or becomes) aborted; `None` when it was.
+async fn abortable<T>(
+    aborted: &mut watch::Receiver<bool>,
+    fut: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    if *aborted.borrow() {
+        return None;
+    }
+    tokio::select! {
+        out = fut => Some(out),
+        _ = aborted.wait_for(|a| *a) => None,
+    }
+}
+
+/// Registers and spawns every node; false (with a diagnosis) if one could not start.
+fn start_nodes(
+    ctx: &NodeContext,
+    opts: &TestOptions,
+    bin: &Path,
+    nodes: &mut Vec<NodeHandle>,
+) -> bool {
+    let bin = match process::resolve_binary(bin) {
+        Ok(bin) => bin,
+        Err(failure) => {
+            ctx.diagnoses.report("binary", failure.0, Vec::new());
+            return false;
+        }
+    };
+    for id in &opts.nodes {
+        ctx.net.add_endpoint(id);
+        match process::spawn(ctx, id, &bin, &opts.node_args) {
+            Ok(handle) => nodes.push(handle),
+            Err(failure) => {
+                ctx.diagnoses.report("binary", failure.0, Vec::new());
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Sends `init` to every node at once, each from a fresh client; true if all answered init_ok.
+async fn init_all(net: &Arc<Network>, diagnoses: &Diagnoses, nodes: &[String]) -> bool {
+    let mut inits = JoinSet::new();
+    for node in nodes {
+        let mut rpc = RpcClient::open(net, diagnoses);
+        let body = json!({"type": "init", "node_id": node, "node_ids": nodes});
+        let node = node.clone();
+        inits.spawn(async move {
+            let client = rpc.id().to_owned();
+            let result = rpc.rpc(&node, body, INIT_TIMEOUT).await;
+            rpc.close();
+            (node, client, result)
+        });
+    }
+    let mut all_ok = true;
+    while let Some(joined) = inits.join_next().await {
+        let Ok((node, client, result)) = joined else {
+            all_ok = false;
+            continue;
+        };
+        let failure = match result {
+            Ok(body) if body.get("type") == Some(&Json::from("init_ok")) => continue,
+            Ok(body) => (
+                format!(
+                    "{node} answered init with `{}` instead of an init_ok",
+                    excerpt(&body.to_string())
+                ),
+                vec![
+                    "Maelstrom aborts the test when a node's reply to init is not of type \
+                      init_ok."
+                        .to_owned(),
+                ],
+            ),
+            Err(RpcError::Error { name, text, .. }) => (
+                format!(
+                    "{node} answered init with an error ({name}{})",
+                    text.map(|t| format!(": {t}")).unwrap_or_default()
+                ),
+                vec!["Maelstrom aborts the test when a node cannot be initialised.".to_owned()],
+            ),
+            Err(_) => {
+                let mut details = vec![format!(
+                    "Expected a line like {{\"src\":\"{node}\",\"dest\":\"{client}\",\"body\":\
+                     {{\"type\":\"init_ok\",\"in_reply_to\":1}}}} on {node}'s stdout, ended by a \
+                     newline and flushed."
+                )];
+                if diagnoses.contains(&format!("stdout {node}")) {
+                    details.push(format!(
+                        "{node}'s stdout was no longer read because of the bad line above."
+                    ));
+                }
+                details.push("Maelstrom aborts the test when a node does not answer init.".into());
+                (
+                    format!(
+                        "{node} never answered init within {} s",
+                        INIT_TIMEOUT.as_secs()
+                    ),
+                    details,
+                )
+            }
+        };
+        all_ok = false;
+        diagnoses.report(format!("init {node}"), failure.0, failure.1);
+    }
+    all_ok
+}
+
+/// Opens each node's setup client and runs the workload's setup on all nodes at once. The
+/// clients stay open until the end, as in Maelstrom.
+async fn setup_all(
+    net: &Arc<Network>,
+    diagnoses: &Diagnoses,
+    workload: &dyn workload::Workload,
+    nodes: &[String],
+) -> (Vec<RpcClient>, bool) {
+    let mut setups = JoinSet::new();
+    for node in nodes {
+        let rpc = RpcClient::open(net, diagnoses);
+        let node = node.clone();
+        setups.spawn(workload.setup(rpc, node.clone()));
+    }
+    let mut clients = Vec::new();
+    let mut all_ok = true;
+    while let Some(joined) = setups.join_next().await {
+        let Ok((rpc, result)) = joined else {
+            all_ok = false;
+            continue;
+        };
+        clients.push(rpc);
+        if let Err(e) = result {
+            all_ok = false;
+            diagnoses.report(format!("setup {}", e.0), e.0, Vec::new());
+        }
+    }
+    (clients, all_ok)
+}
+
+/// One service endpoint: requests one at a time, replies with `in_reply_to` added.
+async fn serve(net: Arc<Network>, mut service: Box<dyn Service>, diagnoses: Diagnoses, seed: u64) {
+    let id = service.id();
+    let mut rng = StdRng::seed_from_u64(seed);
+    loop {
+        let give_up = net.clock().now() + Duration::from_secs(1);
+        let request = match net.recv(id, give_up).await {
+            Delivery::Message(m) => m,
+            Delivery::Nothing => continue,
+            Delivery::Gone => return,
+        };
+        match service.handle(&request.src, &request.body, &mut rng) {
+            ServiceReply::Reply(mut body) => {
+                if let Some(map) = body.as_object_mut() {
+                    let in_reply_to = request.body.get("msg_id").cloned().unwrap_or(Json::Null);
+                    map.insert("in_reply_to".into(), in_reply_to);
+                }
+                // The requester is a node, always registered until teardown.
+                let _ = net.send(id, &request.src, body);
+            }
+            ServiceReply::NoReply(reason) => {
+                let src = &request.src;
+                diagnoses.report(
+                    format!("service {src} {id} {reason}"),
+                    format!("{src} sent {id} a request it does not answer: {reason}"),
+                    vec![
+                        format!("The request was `{}`.", excerpt(&request.body.to_string())),
+                        format!(
+                            "Maelstrom's {id} sends no reply in that case, so {src} only sees a \
+                             timeout."
+                        ),
+                    ],
+                );
+            }
+        }
+    }
 }

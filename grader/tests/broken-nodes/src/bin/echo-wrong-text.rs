@@ -25,7 +25,12 @@ impl Node for WrongEcho {
         let to = msg.reply_to();
         if let Payload::Echo { echo } = msg.body.payload {
             // The mistake: the reply is not the text that was sent.
-            ctx.reply(&to, Payload::EchoOk { echo: echo.to_uppercase() });
+            ctx.reply(
+                &to,
+                Payload::EchoOk {
+                    echo: echo.to_uppercase(),
+                },
+            );
         }
         Ok(())
     }

@@ -1,0 +1,656 @@
+//! The simulated network every message goes through (Maelstrom spec §4).
+//!
+//! Each endpoint — node, client or service — has one queue ordered by delivery deadline and one
+//! consumer. As in Maelstrom, the consumer takes the earliest-deadline message as soon as there is
+//! one, checks the partition table *then* (so a message taken from the queue during a partition is
+//! lost, even one sent before it began), sleeps until the deadline and delivers. Messages that
+//! involve a client travel instantly; all others (node↔node, node↔service, node→self) get a latency
+//! drawn from `--latency`/`--latency-dist`. Clients and services are never partitioned: only nodes
+//! appear in grudges.
+//!
+//! The network also counts what Maelstrom's net checker counts ([`NetStats`]) and writes every
+//! message's fate to `messages.jsonl`, so that a learner can follow the flow behind a failure:
+//! one line per message — `id`, `src`, `dest`, `sent_ms`, `fate` (`delivered`, `dropped`,
+//! `undelivered`), `at_ms`, an optional `why`, and `body` — with times in milliseconds on the
+//! history's clock (negative during init, which happens before the history's origin).
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::Rng;
+use serde_json::json;
+use tokio::sync::Notify;
+
+use crate::netstats::{involves_client, NetGroup, NetStats};
+use crate::options::{LatencyDist, TestOptions};
+
+use super::clock::Clock;
+
+/// One message, as the network carries it and as nodes receive it on stdin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The network's own id: one counter from 0 shared by every sender.
+    pub id: u64,
+    pub src: String,
+    pub dest: String,
+    pub body: serde_json::Value,
+}
+
+impl Message {
+    /// The line written to a node's stdin: `{"id":…,"src":…,"dest":…,"body":…}`, in that order.
+    pub fn to_line(&self) -> String {
+        format!(
+            "{{\"id\":{},\"src\":{},\"dest\":{},\"body\":{}}}",
+            self.id,
+            serde_json::Value::from(self.src.as_str()),
+            serde_json::Value::from(self.dest.as_str()),
+            self.body
+        )
+    }
+}
+
+/// How long a message that involves no client takes, in whole milliseconds (spec §4.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latency {
+    /// Always the mean.
+    Constant(u64),
+    /// Integers uniform on `[0, 2 × mean)`. Maelstrom hangs with a mean of 0; here it is 0.
+    Uniform(u64),
+    /// Exponential with the given mean, truncated to whole milliseconds.
+    Exponential(u64),
+}
+
+impl Latency {
+    pub fn from_options(opts: &TestOptions) -> Latency {
+        match opts.latency_dist {
+            LatencyDist::Constant => Latency::Constant(opts.latency_ms),
+            LatencyDist::Uniform => Latency::Uniform(opts.latency_ms),
+            LatencyDist::Exponential => Latency::Exponential(opts.latency_ms),
+        }
+    }
+
+    /// Draws one latency in milliseconds.
+    pub fn draw(self, rng: &mut impl Rng) -> u64 {
+        match self {
+            Latency::Constant(mean) => mean,
+            Latency::Uniform(0) => 0,
+            Latency::Uniform(mean) => rng.gen_range(0..2 * mean),
+            Latency::Exponential(0) => 0,
+            Latency::Exponential(mean) => {
+                // 1 - U lies in (0, 1], so the logarithm is finite.
+                let u: f64 = 1.0 - rng.gen::<f64>();
+                (-u.ln() * mean as f64) as u64
+            }
+        }
+    }
+}
+
+/// Why a message could not be sent: Maelstrom's "Invalid source/dest for message" assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// `src` is not a registered endpoint.
+    UnknownSrc { src: String },
+    /// `dest` is not registered; `closed` when it is a client that was open earlier.
+    UnknownDest { dest: String, closed: bool },
+}
+
+/// What one wait on an endpoint's queue produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    Message(Message),
+    /// Nothing arrived in time, or the message taken was dropped by a partition.
+    Nothing,
+    /// The endpoint is no longer registered.
+    Gone,
+}
+
+#[derive(Debug)]
+struct Queued {
+    deadline: Duration,
+    seq: u64,
+    sent: Duration,
+    msg: Message,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+/// Reversed, so that the max-heap pops the earliest deadline (ties in sending order).
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Endpoint {
+    queue: BinaryHeap<Queued>,
+    notify: Arc<Notify>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    sends: u64,
+    recvs: u64,
+}
+
+#[derive(Debug)]
+struct State {
+    endpoints: HashMap<String, Endpoint>,
+    closed: HashSet<String>,
+    /// dest → the sources whose messages it drops.
+    partitions: HashMap<String, HashSet<String>>,
+    next_id: u64,
+    next_seq: u64,
+    next_client: u64,
+    latency: Latency,
+    rng: StdRng,
+    clients: Counts,
+    servers: Counts,
+    journal: Option<BufWriter<File>>,
+    /// Journal times are relative to this (the history's time origin), once it is known.
+    origin: Option<Duration>,
+    pending: Vec<JournalEntry>,
+}
+
+/// The network. Shared by every task of a run.
+#[derive(Debug)]
+pub struct Network {
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+}
+
+impl Network {
+    pub fn new(
+        clock: Arc<dyn Clock>,
+        latency: Latency,
+        rng: StdRng,
+        journal: Option<File>,
+    ) -> Network {
+        Network {
+            clock,
+            state: Mutex::new(State {
+                endpoints: HashMap::new(),
+                closed: HashSet::new(),
+                partitions: HashMap::new(),
+                next_id: 0,
+                next_seq: 0,
+                next_client: 0,
+                latency,
+                rng,
+                clients: Counts::default(),
+                servers: Counts::default(),
+                journal: journal.map(BufWriter::new),
+                origin: None,
+                pending: Vec::new(),
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves consistent data behind: every update is a
+        // single step.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Sets the origin of the times written to `messages.jsonl` (the history's origin).
+    pub fn set_time_origin(&self, origin: Duration) {
+        let mut s = self.state();
+        s.origin = Some(origin);
+        for entry in std::mem::take(&mut s.pending) {
+            s.write_journal(&entry, origin);
+        }
+    }
+
+    /// Registers a node or service endpoint.
+    pub fn add_endpoint(&self, id: &str) {
+        self.state()
+            .endpoints
+            .insert(id.to_owned(), Endpoint::default());
+    }
+
+    /// Registers a fresh client endpoint, `c0`, `c1`, … from one global counter.
+    pub fn open_client(&self) -> String {
+        let mut s = self.state();
+        let id = format!("c{}", s.next_client);
+        s.next_client += 1;
+        s.endpoints.insert(id.clone(), Endpoint::default());
+        id
+    }
+
+    /// Removes an endpoint; messages still queued for it are never delivered.
+    pub fn remove_endpoint(&self, id: &str) {
+        let mut s = self.state();
+        if let Some(ep) = s.endpoints.remove(id) {
+            if id.starts_with('c') {
+                s.closed.insert(id.to_owned());
+            }
+            let now = self.clock.now();
+            for q in ep.queue.into_sorted_vec() {
+                s.journal_line(&q, now, "undelivered", Some("its destination was closed"));
+            }
+            ep.notify.notify_one();
+        }
+    }
+
+    /// Whether `id` is a client that was open once and has been closed.
+    pub fn is_closed_client(&self, id: &str) -> bool {
+        self.state().closed.contains(id)
+    }
+
+    /// Sends a message, assigning its network id. Both ends must be registered.
+    pub fn send(&self, src: &str, dest: &str, body: serde_json::Value) -> Result<u64, SendError> {
+        let now = self.clock.now();
+        let mut s = self.state();
+        if !s.endpoints.contains_key(src) {
+            return Err(SendError::UnknownSrc { src: src.into() });
+        }
+        if !s.endpoints.contains_key(dest) {
+            return Err(SendError::UnknownDest {
+                dest: dest.into(),
+                closed: s.closed.contains(dest),
+            });
+        }
+        let id = s.next_id;
+        s.next_id += 1;
+        let client = involves_client(src, dest);
+        let latency = if client {
+            0
+        } else {
+            let latency = s.latency;
+            latency.draw(&mut s.rng)
+        };
+        if client {
+            s.clients.sends += 1;
+        } else {
+            s.servers.sends += 1;
+        }
+        let seq = s.next_seq;
+        s.next_seq += 1;
+        let msg = Message {
+            id,
+            src: src.into(),
+            dest: dest.into(),
+            body,
+        };
+        let ep = s.endpoints.get_mut(dest).expect("checked above");
+        ep.queue.push(Queued {
+            deadline: now + Duration::from_millis(latency),
+            seq,
+            sent: now,
+            msg,
+        });
+        ep.notify.notify_one();
+        Ok(id)
+    }
+
+    /// Waits (until `give_up_at`) for the next message for `endpoint`, then delivers it at its
+    /// deadline — or drops it, if the endpoint's partition set holds its source at the moment it
+    /// is taken from the queue. Maelstrom's `recv!`.
+    pub async fn recv(&self, endpoint: &str, give_up_at: Duration) -> Delivery {
+        let queued = loop {
+            let notify = {
+                let mut s = self.state();
+                let Some(ep) = s.endpoints.get_mut(endpoint) else {
+                    return Delivery::Gone;
+                };
+                if let Some(q) = ep.queue.pop() {
+                    break q;
+                }
+                ep.notify.clone()
+            };
+            tokio::select! {
+                _ = notify.notified() => {}
+                _ = self.clock.sleep_until(give_up_at) => return Delivery::Nothing,
+            }
+        };
+        {
+            let mut s = self.state();
+            let dropped = s
+                .partitions
+                .get(endpoint)
+                .is_some_and(|srcs| srcs.contains(&queued.msg.src));
+            if dropped {
+                let now = self.clock.now();
+                let why = format!(
+                    "partitioned: {endpoint} drops messages from {}",
+                    queued.msg.src
+                );
+                s.journal_line(&queued, now, "dropped", Some(&why));
+                return Delivery::Nothing;
+            }
+        }
+        if queued.deadline > self.clock.now() {
+            self.clock.sleep_until(queued.deadline).await;
+        }
+        let now = self.clock.now();
+        let mut s = self.state();
+        if involves_client(&queued.msg.src, &queued.msg.dest) {
+            s.clients.recvs += 1;
+        } else {
+            s.servers.recvs += 1;
+        }
+        s.journal_line(&queued, now, "delivered", None);
+        Delivery::Message(queued.msg)
+    }
+
+    /// Makes `dest` drop every message from `src` (one direction).
+    pub fn drop_link(&self, src: &str, dest: &str) {
+        self.state()
+            .partitions
+            .entry(dest.to_owned())
+            .or_default()
+            .insert(src.to_owned());
+    }
+
+    /// Ends every partition.
+    pub fn heal(&self) {
+        self.state().partitions.clear();
+    }
+
+    /// The counts so far, without `msgs_per_op`.
+    pub fn stats(&self) -> NetStats {
+        let s = self.state();
+        let group = |c: Counts| NetGroup {
+            send_count: c.sends,
+            recv_count: c.recvs,
+            msg_count: c.sends,
+            msgs_per_op: None,
+        };
+        let all = Counts {
+            sends: s.clients.sends + s.servers.sends,
+            recvs: s.clients.recvs + s.servers.recvs,
+        };
+        NetStats {
+            all: group(all),
+            clients: group(s.clients),
+            servers: group(s.servers),
+        }
+    }
+
+    /// Journals the messages still queued and flushes `messages.jsonl`.
+    pub fn finish(&self) -> std::io::Result<()> {
+        let now = self.clock.now();
+        let mut s = self.state();
+        let mut left: Vec<Queued> = s
+            .endpoints
+            .values_mut()
+            .flat_map(|ep| std::mem::take(&mut ep.queue).into_vec())
+            .collect();
+        left.sort_by_key(|q| q.msg.id);
+        if s.origin.is_none() {
+            s.origin = Some(Duration::ZERO);
+        }
+        let origin = s.origin.unwrap_or_default();
+        for entry in std::mem::take(&mut s.pending) {
+            s.write_journal(&entry, origin);
+        }
+        for q in &left {
+            s.journal_line(
+                q,
+                now,
+                "undelivered",
+                Some("still queued when the test ended"),
+            );
+        }
+        match s.journal.as_mut() {
+            Some(j) => j.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl State {
+    fn journal_line(&mut self, q: &Queued, now: Duration, fate: &str, why: Option<&str>) {
+        if self.journal.is_none() {
+            return;
+        }
+        let entry = JournalEntry {
+            id: q.msg.id,
+            src: q.msg.src.clone(),
+            dest: q.msg.dest.clone(),
+            body: q.msg.body.clone(),
+            sent: q.sent,
+            at: now,
+            fate: fate.to_owned(),
+            why: why.map(str::to_owned),
+        };
+        match self.origin {
+            Some(origin) => self.write_journal(&entry, origin),
+            // Before the history's origin is known (during init), hold the few lines back.
+            None => self.pending.push(entry),
+        }
+    }
+
+    fn write_journal(&mut self, e: &JournalEntry, origin: Duration) {
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        let ms = |t: Duration| {
+            let x = (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
+            (x * 1000.0).round() / 1000.0
+        };
+        let why = e
+            .why
+            .as_ref()
+            .map(|w| format!(",\"why\":{}", json!(w)))
+            .unwrap_or_default();
+        // A full disk must not stop the test; the journal is an aid, not evidence.
+        let _ = writeln!(
+            journal,
+            "{{\"id\":{},\"src\":{},\"dest\":{},\"sent_ms\":{},\"fate\":{},\"at_ms\":{}{why},\"body\":{}}}",
+            e.id,
+            json!(e.src),
+            json!(e.dest),
+            ms(e.sent),
+            json!(e.fate),
+            ms(e.at),
+            e.body
+        );
+    }
+}
+
+/// One line of `messages.jsonl`, kept until it can be written.
+#[derive(Debug)]
+struct JournalEntry {
+    id: u64,
+    src: String,
+    dest: String,
+    body: serde_json::Value,
+    sent: Duration,
+    at: Duration,
+    fate: String,
+    why: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::builtin::clock::WallClock;
+    use rand::SeedableRng;
+
+    fn rng() -> StdRng {
+        StdRng::seed_from_u64(7)
+    }
+
+    #[test]
+    fn constant_latency_is_the_mean() {
+        assert_eq!(Latency::Constant(100).draw(&mut rng()), 100);
+    }
+
+    #[test]
+    fn uniform_latency_stays_below_twice_the_mean() {
+        let mut r = rng();
+        let draws: Vec<u64> = (0..10_000)
+            .map(|_| Latency::Uniform(50).draw(&mut r))
+            .collect();
+        assert!(draws.iter().all(|d| *d < 100));
+        assert!(draws.contains(&0) && draws.contains(&99));
+        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+        assert!((mean - 49.5).abs() < 1.5, "{mean}");
+        assert_eq!(Latency::Uniform(0).draw(&mut r), 0);
+    }
+
+    #[test]
+    fn exponential_latency_has_the_mean_truncated() {
+        let mut r = rng();
+        let draws: Vec<u64> = (0..20_000)
+            .map(|_| Latency::Exponential(100).draw(&mut r))
+            .collect();
+        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+        // Truncation lowers the mean by about half a millisecond.
+        assert!((mean - 99.5).abs() < 3.0, "{mean}");
+        assert!(draws.iter().any(|d| *d > 400));
+    }
+
+    #[test]
+    fn stdin_line_has_id_first() {
+        let m = Message {
+            id: 3,
+            src: "c2".into(),
+            dest: "n3".into(),
+            body: json!({"type": "init"}),
+        };
+        assert_eq!(
+            m.to_line(),
+            r#"{"id":3,"src":"c2","dest":"n3","body":{"type":"init"}}"#
+        );
+    }
+
+    fn net(latency: Latency) -> Network {
+        Network::new(Arc::new(WallClock::start()), latency, rng(), None)
+    }
+
+    #[tokio::test]
+    async fn clients_are_instant_and_counted_apart() {
+        let n = net(Latency::Constant(10_000));
+        n.add_endpoint("n0");
+        let c = n.open_client();
+        assert_eq!(c, "c0");
+        n.send(&c, "n0", json!({"type": "echo"})).unwrap();
+        let far = n.clock().now() + Duration::from_secs(1);
+        let Delivery::Message(m) = n.recv("n0", far).await else {
+            panic!("no delivery")
+        };
+        assert_eq!((m.id, m.src.as_str()), (0, "c0"));
+        let stats = n.stats();
+        assert_eq!(stats.clients.send_count, 1);
+        assert_eq!(stats.clients.recv_count, 1);
+        assert_eq!(stats.servers.send_count, 0);
+    }
+
+    #[tokio::test]
+    async fn partitions_drop_when_taken_from_the_queue() {
+        let n = net(Latency::Constant(0));
+        n.add_endpoint("n0");
+        n.add_endpoint("n1");
+        n.send("n0", "n1", json!({})).unwrap();
+        n.drop_link("n0", "n1");
+        let soon = n.clock().now() + Duration::from_millis(50);
+        assert_eq!(n.recv("n1", soon).await, Delivery::Nothing);
+        // The other direction still works.
+        n.send("n1", "n0", json!({})).unwrap();
+        assert!(matches!(n.recv("n0", soon).await, Delivery::Message(_)));
+        n.heal();
+        n.send("n0", "n1", json!({})).unwrap();
+        assert!(matches!(n.recv("n1", soon).await, Delivery::Message(_)));
+        let stats = n.stats();
+        assert_eq!((stats.servers.send_count, stats.servers.recv_count), (3, 2));
+    }
+
+    #[tokio::test]
+    async fn earliest_deadline_first() {
+        let n = net(Latency::Uniform(20));
+        n.add_endpoint("n0");
+        n.add_endpoint("n1");
+        for i in 0..20 {
+            n.send("n0", "n1", json!({ "i": i })).unwrap();
+        }
+        // All queued; delivered in deadline order, which is not sending order in general.
+        let mut last = Duration::ZERO;
+        for _ in 0..20 {
+            let far = n.clock().now() + Duration::from_secs(1);
+            assert!(matches!(n.recv("n1", far).await, Delivery::Message(_)));
+            let now = n.clock().now();
+            assert!(now >= last);
+            last = now;
+        }
+    }
+
+    #[tokio::test]
+    async fn journal_lines_use_the_history_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("messages.jsonl");
+        let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
+        let n = Network::new(
+            clock.clone(),
+            Latency::Constant(0),
+            rng(),
+            Some(File::create(&path).unwrap()),
+        );
+        n.add_endpoint("n0");
+        n.send("n0", "n0", json!({"type": "before"})).unwrap();
+        let far = clock.now() + Duration::from_secs(1);
+        assert!(matches!(n.recv("n0", far).await, Delivery::Message(_)));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        n.set_time_origin(clock.now());
+        n.send("n0", "n0", json!({"type": "after"})).unwrap();
+        n.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["fate"], "delivered");
+        assert!(lines[0]["sent_ms"].as_f64().unwrap() < -4.0, "{}", lines[0]);
+        assert_eq!(lines[1]["fate"], "undelivered");
+        assert_eq!(lines[1]["body"]["type"], "after");
+        assert!(text.starts_with(r#"{"id":0,"src":"n0","dest":"n0","sent_ms":"#));
+    }
+
+    #[test]
+    fn unknown_and_closed_destinations_are_refused() {
+        let n = net(Latency::Constant(0));
+        n.add_endpoint("n0");
+        let c = n.open_client();
+        n.remove_endpoint(&c);
+        assert_eq!(
+            n.send("n0", &c, json!({})),
+            Err(SendError::UnknownDest {
+                dest: c.clone(),
+                closed: true
+            })
+        );
+        assert_eq!(
+            n.send("n0", "n9", json!({})),
+            Err(SendError::UnknownDest {
+                dest: "n9".into(),
+                closed: false
+            })
+        );
+        assert_eq!(
+            n.send("n7", "n0", json!({})),
+            Err(SendError::UnknownSrc { src: "n7".into() })
+        );
+        // Client ids are never reused.
+        assert_eq!(n.open_client(), "c1");
+    }
+}

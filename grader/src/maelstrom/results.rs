@@ -1,0 +1,994 @@
+//! Reading Maelstrom's `results.edn` into the grader's checks, in plain words.
+//!
+//! Maelstrom's verdict is the merge of its sub-checkers (spec §8.1). Each one becomes a [`Check`]
+//! that keeps Maelstrom's validity, with two deliberate departures that the course makes and the
+//! report explains: `:perf` failing only because gnuplot is missing is not held against the
+//! learner (the plots judge nothing), and the course's budgets (3d, 3e, 5c), which Maelstrom
+//! never checks, are compared here.
+
+use crate::manifest::{Budget, Limit};
+use crate::options::{Availability, Workload};
+use crate::value::Value;
+use crate::verdict::{Check, Figure, Validity};
+
+/// How many values, ids or operations a detail line lists before it says "…".
+const SHOWN: usize = 10;
+
+/// The checks for one `results.edn`, in report order: workload, stats, availability,
+/// exceptions, perf, net, then any sub-checker this grader does not know, then the budget.
+///
+/// `workload` names the workload when the caller knows it (else it is guessed from the shape of
+/// `:workload`); `availability` is what the run asked for with `--availability`, only used to
+/// word the availability check; `budget` adds the course's budget check.
+pub fn checks(
+    results: &Value,
+    workload: Option<Workload>,
+    availability: Option<Availability>,
+    budget: Option<(&str, &Budget)>,
+) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let workload = workload.or_else(|| results.get("workload").and_then(guess_workload));
+    if let Some(w) = results.get("workload") {
+        checks.push(workload_check(w, workload));
+    }
+    if let Some(s) = results.get("stats") {
+        checks.push(stats_check(s));
+    }
+    if let Some(a) = results.get("availability") {
+        checks.push(availability_check(a, availability));
+    }
+    if let Some(e) = results.get("exceptions") {
+        checks.push(exceptions_check(e));
+    }
+    if results.get("perf").is_some() || results.get("timeline").is_some() {
+        checks.push(perf_check(results.get("perf"), results.get("timeline")));
+    }
+    if let Some(n) = results.get("net") {
+        checks.push(net_check(n));
+    }
+    checks.extend(other_checks(results));
+    if let Some((level_id, budget)) = budget {
+        if let Some(b) = budget_check(results, level_id, budget) {
+            checks.push(b);
+        }
+    }
+    // Safety net: whatever Maelstrom judged invalid must not pass here.
+    if validity_of(results) == Some(Validity::Invalid)
+        && !checks.iter().any(|c| c.validity == Validity::Invalid)
+    {
+        checks.push(Check::invalid(
+            "maelstrom",
+            "Maelstrom judged the run invalid, for a reason this grader does not recognise: \
+             read results.edn",
+        ));
+    }
+    checks
+}
+
+/// Jepsen's `:valid?` of a sub-result: `true`, `false` or `:unknown`.
+pub fn validity_of(v: &Value) -> Option<Validity> {
+    match v.get("valid?")? {
+        Value::Bool(b) => Some(Validity::from_bool(*b)),
+        Value::Keyword(k) if k == "unknown" => Some(Validity::Unknown),
+        // An explicit nil is no verdict: unknown here, though Jepsen's exit code would count
+        // it (like any value other than false and :unknown) as valid.
+        Value::Nil => Some(Validity::Unknown),
+        _ => Some(Validity::Valid),
+    }
+}
+
+/// Guesses the workload from the keys its checker writes, for a `results.edn` with no command.
+fn guess_workload(w: &Value) -> Option<Workload> {
+    let has = |k: &str| w.get(k).is_some();
+    if has("lost-count") || has("stable-count") {
+        Some(Workload::Broadcast)
+    } else if has("attempted-count") || has("duplicated-count") {
+        Some(Workload::UniqueIds)
+    } else if has("final-reads") || has("acceptable") {
+        Some(Workload::GCounter)
+    } else if has("bad-error-types") || has("error-types") || has("worst-realtime-lag") {
+        Some(Workload::Kafka)
+    } else if has("anomaly-types") || has("anomalies") {
+        Some(Workload::TxnRwRegister)
+    } else if has("errors") {
+        Some(Workload::Echo)
+    } else {
+        None
+    }
+}
+
+fn workload_check(w: &Value, workload: Option<Workload>) -> Check {
+    let validity = validity_of(w).unwrap_or(Validity::Unknown);
+    if let Some(error) = w.get("error") {
+        return checker_error("workload", "workload", error);
+    }
+    match workload {
+        Some(Workload::Echo) => echo_check(w, validity),
+        Some(Workload::UniqueIds) => unique_ids_check(w, validity),
+        Some(Workload::Broadcast) => broadcast_check(w, validity),
+        Some(Workload::GCounter) => g_counter_check(w, validity),
+        Some(Workload::Kafka) => kafka_check(w, validity),
+        Some(Workload::TxnRwRegister) => txn_check(w, validity),
+        None => Check::new(
+            "workload",
+            validity,
+            format!("Maelstrom's workload checker says {validity}"),
+        ),
+    }
+}
+
+/// A sub-checker that threw: Jepsen records `{:valid? :unknown :error …}`.
+fn checker_error(name: &str, what: &str, error: &Value) -> Check {
+    let text = error_text(error);
+    let first = text.lines().next().unwrap_or("").trim();
+    if text.contains("gnuplot") {
+        Check::new(
+            name,
+            Validity::Unknown,
+            format!(
+                "Maelstrom's {what} checker could not finish because gnuplot is missing, so this \
+                 part was never judged"
+            ),
+        )
+        .with_details([
+            first.to_owned(),
+            "Install gnuplot (apt-get install gnuplot-nox, or brew install gnuplot) and run again."
+                .to_owned(),
+        ])
+    } else {
+        Check::new(
+            name,
+            Validity::Unknown,
+            format!("Maelstrom's {what} checker crashed, so this part was never judged"),
+        )
+        .with_details([first.to_owned()])
+    }
+}
+
+/// The text of a datafied exception or an error string.
+fn error_text(error: &Value) -> String {
+    match error {
+        Value::Str(s) => s.clone(),
+        other => other
+            .path(&["via"])
+            .and_then(Value::as_slice)
+            .and_then(|via| via.first())
+            .and_then(|v| v.get("message"))
+            .or_else(|| other.get("cause"))
+            .and_then(Value::as_str)
+            .map_or_else(|| other.to_string(), str::to_owned),
+    }
+}
+
+fn count(v: &Value, key: &str) -> Option<i64> {
+    v.get(key).and_then(Value::as_int)
+}
+
+fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+    v.get(key).and_then(Value::as_slice).unwrap_or(&[])
+}
+
+/// `a, b, c, … (n in all)`.
+fn first_items<'a>(items: impl IntoIterator<Item = &'a Value>, total: usize) -> String {
+    let shown: Vec<String> = items.into_iter().take(SHOWN).map(show).collect();
+    if total > shown.len() {
+        format!("{}, … ({total} in all)", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// A value as a learner would recognise it: strings in quotes, numbers bare.
+fn show(v: &Value) -> String {
+    v.to_string()
+}
+
+fn echo_check(w: &Value, validity: Validity) -> Check {
+    let errors = list(w, "errors");
+    if validity == Validity::Valid {
+        return Check::valid(
+            "workload",
+            "every echo came back with the text that was sent",
+        );
+    }
+    // Each error is ["Expected a message with :echo" sent "But received" received].
+    let details = errors.iter().take(SHOWN).map(|e| match e.as_slice() {
+        Some([_, sent, _, got]) => format!("sent {sent}, but the reply was {got}"),
+        _ => e.to_string(),
+    });
+    Check::new(
+        "workload",
+        validity,
+        format!(
+            "{} echo{} came back without the text that was sent",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "es" }
+        ),
+    )
+    .with_details(details)
+}
+
+fn unique_ids_check(w: &Value, validity: Validity) -> Check {
+    let attempted = count(w, "attempted-count").unwrap_or(0);
+    let acknowledged = count(w, "acknowledged-count").unwrap_or(0);
+    let dup_count = count(w, "duplicated-count").unwrap_or(0);
+    let figures = [
+        Figure::new("ids requested", attempted.to_string()),
+        Figure::new("ids acknowledged", acknowledged.to_string()),
+    ];
+    let mut check = if validity == Validity::Valid {
+        Check::valid(
+            "workload",
+            format!("all {acknowledged} acknowledged ids are distinct"),
+        )
+    } else if dup_count > 0 {
+        let dups = w.get("duplicated").and_then(Value::as_map).unwrap_or(&[]);
+        Check::new(
+            "workload",
+            validity,
+            format!(
+                "{dup_count} id{} handed out more than once",
+                if dup_count == 1 { " was" } else { "s were" }
+            ),
+        )
+        .with_details(
+            dups.iter()
+                .take(SHOWN)
+                .map(|(id, n)| format!("id {id} was handed out {n} times")),
+        )
+    } else {
+        Check::new(
+            "workload",
+            validity,
+            format!("Maelstrom's unique-ids checker says {validity}"),
+        )
+    };
+    check.figures.extend(figures);
+    check
+}
+
+fn broadcast_check(w: &Value, validity: Validity) -> Check {
+    let attempts = count(w, "attempt-count").unwrap_or(0);
+    let lost = count(w, "lost-count").unwrap_or(0);
+    let stable = count(w, "stable-count").unwrap_or(0);
+    let stale = count(w, "stale-count").unwrap_or(0);
+    let never_read = count(w, "never-read-count").unwrap_or(0);
+    let mut check = match validity {
+        Validity::Valid if stale > 0 => Check::valid(
+            "workload",
+            format!(
+                "all {attempts} broadcast values reached every node that was read \
+                 ({stale} of them only after a delay)"
+            ),
+        ),
+        Validity::Valid => Check::valid(
+            "workload",
+            format!("all {attempts} broadcast values reached every node that was read"),
+        ),
+        Validity::Invalid if lost > 0 => Check::invalid(
+            "workload",
+            format!(
+                "{lost} of {attempts} broadcast values were lost: acknowledged, then missing \
+                 from later reads"
+            ),
+        )
+        .with_details([format!(
+            "lost values: {}",
+            first_items(list(w, "lost"), lost as usize)
+        )]),
+        Validity::Unknown if stable == 0 => Check::new(
+            "workload",
+            Validity::Unknown,
+            "no broadcast value was ever seen by a read, so nothing could be checked",
+        ),
+        _ => Check::new(
+            "workload",
+            validity,
+            format!("Maelstrom's broadcast checker says {validity}"),
+        ),
+    };
+    if never_read > 0 {
+        check.details.push(format!(
+            "never read by anyone: {}",
+            first_items(list(w, "never-read"), never_read as usize)
+        ));
+    }
+    check
+        .figures
+        .push(Figure::new("values broadcast", attempts.to_string()));
+    if lost > 0 {
+        check
+            .figures
+            .push(Figure::new("values lost", lost.to_string()));
+    }
+    if let Some(lat) = w.get("stable-latencies") {
+        for (label, point) in [("median", 0.5), ("maximum", 1.0)] {
+            if let Some(ms) = quantile(lat, point) {
+                check.figures.push(Figure::new(
+                    format!("stable latency, {label}"),
+                    format!("{ms} ms"),
+                ));
+            }
+        }
+    }
+    check
+}
+
+/// A quantile of a `{0 0, 0.5 …, 1 …}` map. Its keys are a mix of integers (`0`, `1`) and
+/// floats (`0.5`), as Clojure prints them.
+fn quantile(map: &Value, point: f64) -> Option<i64> {
+    map.as_map()?
+        .iter()
+        .find(|(k, _)| k.as_f64() == Some(point))
+        .and_then(|(_, v)| v.as_f64())
+        .map(|v| v as i64)
+}
+
+fn g_counter_check(w: &Value, validity: Validity) -> Check {
+    let reads = list(w, "final-reads");
+    let acceptable: Vec<String> = list(w, "acceptable")
+        .iter()
+        .map(|range| match range.as_slice() {
+            Some([lo, hi]) if lo == hi => lo.to_string(),
+            Some([lo, hi]) => format!("{lo}–{hi}"),
+            _ => range.to_string(),
+        })
+        .collect();
+    let acceptable = if acceptable.is_empty() {
+        "nothing".to_owned()
+    } else {
+        acceptable.join(", ")
+    };
+    let shown_reads = first_items(reads, reads.len());
+    match validity {
+        Validity::Valid if reads.is_empty() => Check::valid(
+            "workload",
+            "no final read succeeded, which Maelstrom's counter checker does not count against \
+             you",
+        )
+        .with_details([format!("acceptable final values: {acceptable}")]),
+        Validity::Valid => Check::valid(
+            "workload",
+            format!("every final read ({shown_reads}) is a total the adds allow"),
+        ),
+        _ => {
+            let bad = list(w, "errors").len();
+            Check::new(
+                "workload",
+                validity,
+                format!(
+                    "{bad} of {} final reads {} not a total the adds allow",
+                    reads.len(),
+                    if bad == 1 { "is" } else { "are" }
+                ),
+            )
+            .with_details([
+                format!("final reads: {shown_reads}"),
+                format!(
+                    "acceptable: {acceptable} (the acknowledged adds, plus any of the adds \
+                     whose outcome is unknown)"
+                ),
+            ])
+        }
+    }
+}
+
+/// What each Kafka checker error type means, in the spec's words (§7.10).
+fn kafka_error_meaning(kind: &str) -> &'static str {
+    match kind {
+        "inconsistent-offsets" => "one offset of a key held two different messages",
+        "duplicate" => "one message appeared at two offsets of a key",
+        "lost-write" => "an acknowledged send was never returned by a poll, though later ones were",
+        "G1a" => "a poll returned a message whose send had failed",
+        "poll-skip" => "a client's successive polls skipped over messages",
+        "nonmonotonic-poll" => "a client's successive polls went backwards or repeated offsets",
+        "int-poll-skip" => "one poll's messages for a key had gaps",
+        "int-nonmonotonic-poll" => "one poll's offsets for a key did not increase",
+        "nonmonotonic-send" => "a client's successive sends to a key got non-increasing offsets",
+        "int-nonmonotonic-send" => "sends inside one transaction got non-increasing offsets",
+        "precommitted-read" => "a poll saw a message before its send committed",
+        "unseen" => "acknowledged messages were never returned by any poll",
+        k if k.starts_with("G") => "a dependency cycle between operations",
+        _ => "see results.edn",
+    }
+}
+
+fn kafka_check(w: &Value, validity: Validity) -> Check {
+    if validity == Validity::Valid {
+        return Check::valid(
+            "workload",
+            "no lost, duplicated, skipped or reordered message was found",
+        );
+    }
+    let bad = list(w, "bad-error-types");
+    if bad.is_empty() {
+        return Check::new(
+            "workload",
+            validity,
+            format!("Maelstrom's kafka checker says {validity}"),
+        );
+    }
+    let names: Vec<String> = bad.iter().map(keyword_name).collect();
+    let details = names.iter().map(|kind| {
+        let n = w
+            .get(kind)
+            .and_then(|e| e.get("count"))
+            .and_then(Value::as_int)
+            .map(|n| format!(" ({n} found)"))
+            .unwrap_or_default();
+        format!("{kind}{n}: {}", kafka_error_meaning(kind))
+    });
+    Check::new(
+        "workload",
+        validity,
+        format!("the log broke its guarantees: {}", names.join(", ")),
+    )
+    .with_details(details)
+}
+
+fn keyword_name(v: &Value) -> String {
+    v.as_keyword().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// What each Elle anomaly means, in a phrase.
+fn anomaly_meaning(kind: &str) -> &'static str {
+    let base = kind
+        .trim_end_matches("-process")
+        .trim_end_matches("-realtime");
+    match base {
+        "G0" => "write cycle: transactions' writes to the same keys interleave in a circle",
+        "G1a" => "aborted read: a read saw a write of a transaction that failed",
+        "G1b" => "intermediate read: a read saw a value its transaction later overwrote",
+        "G1c" => "circular information flow: transactions each saw the other's writes",
+        "G-single" | "G-single-item" | "G2" | "G2-item" | "G-nonadjacent"
+        | "G-nonadjacent-item" => {
+            "anti-dependency cycle: a transaction missed a write it should see"
+        }
+        "internal" => "a transaction's read contradicted its own earlier write",
+        "lost-update" => "two transactions read a value and both overwrote it",
+        "dirty-update" => "a write built on a value from a failed transaction",
+        "cyclic-versions" => "the values of a key were written in a circular order",
+        "duplicate-elements" => "a value appeared twice",
+        "future-read" => "a read saw a write from a later transaction",
+        "empty-transaction-graph" => "no transaction completed, so there was nothing to check",
+        "cycle-search-timeout" => "the checker ran out of time looking for cycles",
+        _ => "see the elle/ folder of the run",
+    }
+}
+
+fn txn_check(w: &Value, validity: Validity) -> Check {
+    let types = list(w, "anomaly-types");
+    if validity == Validity::Valid {
+        return Check::valid(
+            "workload",
+            "no anomaly forbidden by the consistency model was found",
+        );
+    }
+    if types.is_empty() {
+        return Check::new(
+            "workload",
+            validity,
+            format!("Maelstrom's transaction checker says {validity}"),
+        );
+    }
+    let names: Vec<String> = types.iter().map(keyword_name).collect();
+    let summary = if names == ["empty-transaction-graph"] {
+        "no transaction ever completed, so there was nothing to check (Maelstrom counts that \
+         as a failure)"
+            .to_owned()
+    } else {
+        format!("anomalies found: {}", names.join(", "))
+    };
+    let mut details: Vec<String> = names
+        .iter()
+        .map(|k| format!("{k}: {}", anomaly_meaning(k)))
+        .collect();
+    let not = list(w, "not");
+    if !not.is_empty() {
+        let models: Vec<String> = not.iter().map(keyword_name).collect();
+        details.push(format!("so the history is not {}", models.join(" or ")));
+    }
+    Check::new("workload", validity, summary).with_details(details)
+}
+
+fn stats_check(s: &Value) -> Check {
+    let validity = validity_of(s).unwrap_or(Validity::Unknown);
+    let total = count(s, "count").unwrap_or(0);
+    let ok = count(s, "ok-count").unwrap_or(0);
+    let figures = [Figure::new("operations ok", format!("{ok} of {total}"))];
+    let by_f = s.get("by-f").and_then(Value::as_map).unwrap_or(&[]);
+    // Maelstrom's kafka wrapper ignores these two kinds (spec §8.1).
+    let never_ok: Vec<String> = by_f
+        .iter()
+        .filter(|(f, _)| !matches!(f.as_keyword(), Some("crash" | "debug-topic-partitions")))
+        .filter(|(_, st)| validity_of(st) == Some(Validity::Invalid))
+        .map(|(f, st)| {
+            format!(
+                "{}: 0 of {} succeeded ({} failed, {} timed out or crashed)",
+                keyword_name(f),
+                count(st, "count").unwrap_or(0),
+                count(st, "fail-count").unwrap_or(0),
+                count(st, "info-count").unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut check = if validity == Validity::Valid {
+        Check::valid("stats", "every kind of operation succeeded at least once")
+    } else if !never_ok.is_empty() {
+        let kinds: Vec<&str> = never_ok
+            .iter()
+            .map(|line| line.split(':').next().unwrap_or(""))
+            .collect();
+        Check::new(
+            "stats",
+            validity,
+            format!(
+                "no {} operation ever succeeded, which fails the run",
+                kinds.join(" or ")
+            ),
+        )
+        .with_details(never_ok)
+    } else {
+        Check::new(
+            "stats",
+            validity,
+            format!("Maelstrom's stats say {validity}"),
+        )
+    };
+    check.figures.extend(figures);
+    check
+}
+
+fn availability_check(a: &Value, wanted: Option<Availability>) -> Check {
+    let validity = validity_of(a).unwrap_or(Validity::Unknown);
+    let fraction = a.get("ok-fraction").and_then(Value::as_f64);
+    let shown = fraction.map_or_else(|| "?".to_owned(), percent);
+    let figure = Figure::new("operations that succeeded", shown.clone());
+    let figure = match wanted {
+        Some(Availability::Total) => figure.with_limit("= 100%", validity == Validity::Valid),
+        Some(Availability::AtLeast(x)) => {
+            figure.with_limit(format!("≥ {}", percent(x)), validity == Validity::Valid)
+        }
+        None => figure,
+    };
+    let summary = match (validity, wanted) {
+        (Validity::Valid, None) => format!("{shown} of operations succeeded (no minimum is set)"),
+        (Validity::Valid, _) => format!("{shown} of operations succeeded, as required"),
+        (_, Some(Availability::Total)) => format!(
+            "only {shown} of operations succeeded; this level requires every one to \
+             (--availability total)"
+        ),
+        (_, Some(Availability::AtLeast(x))) => format!(
+            "only {shown} of operations succeeded; this level requires at least {}",
+            percent(x)
+        ),
+        (_, None) => format!("only {shown} of operations succeeded"),
+    };
+    Check::new("availability", validity, summary).with_figure(figure)
+}
+
+/// A fraction as a percentage precise enough that only exactly 1 shows as 100%.
+fn percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if p == p.trunc() {
+        format!("{p:.0}%")
+    } else {
+        let shown = format!("{p:.2}");
+        let shown = if shown == "100.00" {
+            "99.99".to_owned()
+        } else {
+            shown
+        };
+        format!("{}%", shown.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+fn exceptions_check(e: &Value) -> Check {
+    let validity = validity_of(e).unwrap_or(Validity::Valid);
+    let groups = list(e, "exceptions");
+    if groups.is_empty() {
+        return Check::new("exceptions", validity, "no operation ended in an exception");
+    }
+    let total: i64 = groups.iter().filter_map(|g| count(g, "count")).sum();
+    let mut details = Vec::new();
+    for group in groups.iter().take(3) {
+        let n = count(group, "count").unwrap_or(0);
+        let example = group.get("example");
+        let f = example
+            .and_then(|op| op.get("f"))
+            .map(keyword_name)
+            .unwrap_or_default();
+        let message = example
+            .and_then(|op| op.get("exception"))
+            .map(error_text)
+            .unwrap_or_else(|| "(no message)".to_owned());
+        details.push(format!("{n} × {f}: {}", exception_gist(&message)));
+    }
+    Check::new(
+        "exceptions",
+        validity,
+        format!(
+            "{total} operation{} ended in an exception in Maelstrom's client (Maelstrom does not \
+             fail a run for this, but it is usually why other checks fail)",
+            if total == 1 { "" } else { "s" }
+        ),
+    )
+    .with_details(details)
+}
+
+/// The telling part of a Maelstrom client exception: for a malformed reply, what it received
+/// and why it is malformed; otherwise the first line.
+fn exception_gist(message: &str) -> String {
+    if message.contains("Malformed RPC response") {
+        let received = after(message, "but instead received");
+        let because = after(message, "This is malformed because:");
+        let mut out = "malformed reply".to_owned();
+        if let Some(r) = received {
+            out.push_str(&format!(" {r}"));
+        }
+        if let Some(b) = because {
+            out.push_str(&format!(", because {b}"));
+        }
+        return out;
+    }
+    if let Some(text) = after(message, ":text ") {
+        // An RPC error reply: keep the node's own words.
+        let name = token_after(message, ":name :");
+        let code = token_after(message, ":code ");
+        return match (name, code) {
+            (Some(name), Some(code)) => format!("error reply {name} (code {code}): {text}"),
+            (None, Some(code)) => format!("error reply (code {code}): {text}"),
+            _ => format!("error reply: {text}"),
+        };
+    }
+    let first = message.lines().next().unwrap_or(message).trim();
+    truncate(first, 200)
+}
+
+/// The word right after `marker`, up to a comma, brace or space.
+fn token_after<'a>(text: &'a str, marker: &str) -> Option<&'a str> {
+    let rest = &text[text.find(marker)? + marker.len()..];
+    let end = rest
+        .find(|c: char| c == ',' || c == '}' || c.is_whitespace())
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+/// The first non-empty stretch of text after `marker`, up to a blank line.
+fn after(text: &str, marker: &str) -> Option<String> {
+    let rest = &text[text.find(marker)? + marker.len()..];
+    let rest = rest.trim_start();
+    let end = rest.find("\n\n").unwrap_or(rest.len());
+    let chunk: Vec<&str> = rest[..end].lines().map(str::trim).collect();
+    let chunk = chunk.join(" ");
+    // For ":text \"…\"", keep only the quoted string.
+    let chunk = if let Some(stripped) = chunk.strip_prefix('"') {
+        stripped.split('"').next().unwrap_or("").to_owned()
+    } else {
+        chunk
+    };
+    Some(truncate(&chunk, 200))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+/// `:perf` and `:timeline`: they draw, they do not judge.
+fn perf_check(perf: Option<&Value>, timeline: Option<&Value>) -> Check {
+    let mut errors = Vec::new();
+    let mut validity = Validity::Valid;
+    for part in [perf, timeline].into_iter().flatten() {
+        let mut parts = vec![part];
+        if let Some(map) = part.as_map() {
+            parts.extend(map.iter().map(|(_, v)| v).filter(|v| v.as_map().is_some()));
+        }
+        for p in parts {
+            if let Some(e) = p.get("error") {
+                errors.push(error_text(e));
+            }
+            validity = validity.max(validity_of(p).unwrap_or(Validity::Valid));
+        }
+    }
+    if validity == Validity::Valid {
+        return Check::valid("perf", "latency and rate graphs were drawn");
+    }
+    if !errors.is_empty() && errors.iter().all(|e| e.contains("gnuplot")) {
+        return Check::valid(
+            "perf",
+            "Maelstrom could not draw its graphs because gnuplot is missing. That made its \
+             overall verdict \"unknown\" (exit code 2), but graphs judge nothing: the checks \
+             above decide, and the course does not count this against you",
+        )
+        .with_details([
+            "To get the graphs: apt-get install gnuplot-nox (Debian, Ubuntu) or brew install \
+             gnuplot (macOS)."
+                .to_owned(),
+        ]);
+    }
+    Check::new(
+        "perf",
+        validity,
+        "Maelstrom's graph or timeline checker failed, so its verdict is unknown",
+    )
+    .with_details(
+        errors
+            .iter()
+            .filter_map(|e| e.lines().next().map(str::to_owned)),
+    )
+}
+
+fn net_check(n: &Value) -> Check {
+    let validity = validity_of(n).unwrap_or(Validity::Valid);
+    let mut check = Check::new(
+        "net",
+        validity,
+        "network statistics (Maelstrom never fails a run on these)",
+    );
+    if let Some(x) = n.path(&["servers", "msgs-per-op"]).and_then(Value::as_f64) {
+        check
+            .figures
+            .push(Figure::new("msgs-per-op (servers)", format_ratio(x)));
+    }
+    if let Some(x) = n.path(&["all", "msgs-per-op"]).and_then(Value::as_f64) {
+        check
+            .figures
+            .push(Figure::new("msgs-per-op (all)", format_ratio(x)));
+    }
+    if let Some(x) = n.path(&["servers", "msg-count"]).and_then(Value::as_int) {
+        check
+            .figures
+            .push(Figure::new("messages between servers", x.to_string()));
+    }
+    check
+}
+
+fn format_ratio(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// Sub-checkers this grader does not know (other workloads, future Maelstrom versions): kept
+/// with their validity, so that nothing Maelstrom failed can pass.
+fn other_checks(results: &Value) -> Vec<Check> {
+    const KNOWN: &[&str] = &[
+        "workload",
+        "stats",
+        "availability",
+        "exceptions",
+        "perf",
+        "timeline",
+        "net",
+        "valid?",
+        "error",
+    ];
+    results
+        .as_map()
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.as_keyword()?;
+            if KNOWN.contains(&name) {
+                return None;
+            }
+            let validity = validity_of(v)?;
+            Some(Check::new(
+                name,
+                validity,
+                format!("Maelstrom's {name} checker says {validity}"),
+            ))
+        })
+        .collect()
+}
+
+/// The course's budget, which Maelstrom never checks: `:net :servers :msgs-per-op` and the
+/// median and maximum of `:workload :stable-latencies`. `None` when the level sets none.
+pub fn budget_check(results: &Value, level_id: &str, budget: &Budget) -> Option<Check> {
+    if budget.msgs_per_op.is_none()
+        && budget.median_latency_ms.is_none()
+        && budget.max_latency_ms.is_none()
+    {
+        return None;
+    }
+    let mut figures = Vec::new();
+    let mut missing = Vec::new();
+    let mut over = Vec::new();
+    let mut judge = |label: &str, unit: &str, value: Option<f64>, limit: Option<Limit>| {
+        let Some(limit) = limit else { return };
+        let shown_limit = format!("{limit}{unit}");
+        match value {
+            Some(x) => {
+                let within = limit.allows(x);
+                let shown = if unit.is_empty() {
+                    format_ratio(x)
+                } else {
+                    format!("{x:.0}{unit}")
+                };
+                if !within {
+                    over.push(format!("{label} is {shown}, the limit is {shown_limit}"));
+                }
+                figures.push(Figure::new(label, shown).with_limit(shown_limit, within));
+            }
+            None => missing.push(label.to_owned()),
+        }
+    };
+    judge(
+        "msgs-per-op (servers)",
+        "",
+        results
+            .path(&["net", "servers", "msgs-per-op"])
+            .and_then(Value::as_f64),
+        budget.msgs_per_op,
+    );
+    let latencies = results.path(&["workload", "stable-latencies"]);
+    let latency = |p: f64| latencies.and_then(|l| quantile(l, p)).map(|x| x as f64);
+    judge(
+        "stable latency, median",
+        " ms",
+        latency(0.5),
+        budget.median_latency_ms,
+    );
+    judge(
+        "stable latency, maximum",
+        " ms",
+        latency(1.0),
+        budget.max_latency_ms,
+    );
+    let check = if !over.is_empty() {
+        Check::invalid(
+            "budget",
+            format!(
+                "over level {level_id}'s budget, which Maelstrom itself never checks: {}",
+                over.join("; ")
+            ),
+        )
+    } else if !missing.is_empty() {
+        Check::new(
+            "budget",
+            Validity::Unknown,
+            format!(
+                "level {level_id}'s budget could not be measured: no {} in the results",
+                missing.join(" or ")
+            ),
+        )
+    } else {
+        Check::valid("budget", format!("within level {level_id}'s budget"))
+    };
+    Some(Check { figures, ..check })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edn;
+    use crate::manifest::level;
+
+    fn parse(text: &str) -> Value {
+        edn::parse(text).unwrap()
+    }
+
+    fn by_name<'a>(checks: &'a [Check], name: &str) -> &'a Check {
+        checks
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no {name} check in {checks:#?}"))
+    }
+
+    #[test]
+    fn gnuplot_alone_does_not_fail() {
+        let r = parse(
+            r#"{:perf {:latency-graph {:valid? :unknown, :error "Cannot run program \"gnuplot\""},
+                       :valid? :unknown},
+                :stats {:valid? true}, :workload {:valid? true, :errors ()}, :valid? :unknown}"#,
+        );
+        let c = checks(&r, Some(Workload::Echo), None, None);
+        assert!(c.iter().all(|c| c.validity == Validity::Valid), "{c:#?}");
+        assert!(by_name(&c, "perf").summary.contains("gnuplot"));
+    }
+
+    #[test]
+    fn other_perf_errors_stay_unknown() {
+        let r = parse(
+            r#"{:perf {:latency-graph {:valid? :unknown, :error "java.lang.OutOfMemoryError"},
+                       :valid? :unknown}, :valid? :unknown}"#,
+        );
+        let c = checks(&r, None, None, None);
+        assert_eq!(by_name(&c, "perf").validity, Validity::Unknown);
+    }
+
+    #[test]
+    fn stats_names_the_operation_that_never_succeeded_but_not_crash() {
+        let r = parse(
+            r#"{:stats {:valid? false, :count 5, :ok-count 1,
+                        :by-f {:read {:valid? false, :count 4, :ok-count 0, :fail-count 1, :info-count 3},
+                               :crash {:valid? false, :count 1, :ok-count 0, :fail-count 0, :info-count 1},
+                               :add {:valid? true, :count 1, :ok-count 1}}}, :valid? false}"#,
+        );
+        let s = by_name(&checks(&r, None, None, None), "stats").clone();
+        assert_eq!(s.validity, Validity::Invalid);
+        assert!(s.summary.contains("no read operation"), "{}", s.summary);
+        assert_eq!(s.details.len(), 1);
+    }
+
+    #[test]
+    fn broadcast_lists_the_first_lost_values() {
+        let r = parse(
+            r#"{:workload {:valid? false, :attempt-count 30, :lost-count 12,
+                           :lost (0 1 2 3 4 5 6 7 8 9 10 11), :stable-count 18}, :valid? false}"#,
+        );
+        let w = by_name(&checks(&r, None, None, None), "workload").clone();
+        assert!(w.summary.starts_with("12 of 30"), "{}", w.summary);
+        assert_eq!(
+            w.details[0],
+            "lost values: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … (12 in all)"
+        );
+    }
+
+    #[test]
+    fn budget_compares_against_the_level() {
+        let r = parse(
+            r#"{:net {:servers {:msgs-per-op 29.9}},
+                :workload {:stable-latencies {0 0, 0.5 399, 0.95 500, 0.99 500, 1 600}}}"#,
+        );
+        let l = level("3d").unwrap();
+        let b = budget_check(&r, l.id, &l.budget).unwrap();
+        // 600 ms is not below 600 ms.
+        assert_eq!(b.validity, Validity::Invalid);
+        assert_eq!(b.figures.len(), 3);
+        assert_eq!(b.figures[0].within, Some(true));
+        assert_eq!(b.figures[2].within, Some(false));
+        assert!(b.summary.contains("maximum is 600 ms"), "{}", b.summary);
+        let e = level("3e").unwrap();
+        let b = budget_check(&r, e.id, &e.budget).unwrap();
+        assert_eq!(b.validity, Validity::Invalid, "29.9 is not below 20");
+        assert!(budget_check(&r, "3b", &level("3b").unwrap().budget).is_none());
+    }
+
+    #[test]
+    fn budget_without_latencies_is_unknown() {
+        let r = parse(r#"{:net {:servers {:msgs-per-op 1.0}}, :workload {:valid? :unknown}}"#);
+        let l = level("3e").unwrap();
+        assert_eq!(
+            budget_check(&r, l.id, &l.budget).unwrap().validity,
+            Validity::Unknown
+        );
+    }
+
+    #[test]
+    fn an_unknown_sub_checker_is_kept() {
+        let r = parse(r#"{:linear {:valid? false}, :valid? false}"#);
+        let c = checks(&r, None, None, None);
+        assert_eq!(by_name(&c, "linear").validity, Validity::Invalid);
+    }
+
+    #[test]
+    fn error_replies_keep_the_nodes_words() {
+        let m = "throw+: {:type :rpc-error, :code 22, :name :precondition-failed, :definite? true, :body {:code 22, :in_reply_to 1, :text \"current value 3 is not 0\", :type \"error\"}}";
+        assert_eq!(
+            exception_gist(m),
+            "error reply precondition-failed (code 22): current value 3 is not 0"
+        );
+    }
+
+    #[test]
+    fn percentages_never_round_up_to_all() {
+        assert_eq!(percent(1.0), "100%");
+        assert_eq!(percent(0.9998176), "99.98%");
+        assert_eq!(percent(0.99999), "99.99%");
+        assert_eq!(percent(0.11111111), "11.11%");
+        assert_eq!(percent(0.0), "0%");
+    }
+
+    #[test]
+    fn malformed_reply_gist_says_what_was_wrong() {
+        let m = "Malformed RPC response. Maelstrom sent node n0 the following request:\n\n{:type \"poll\"}\n\n... but instead received\n\n{:in_reply_to 1, :type \"poll_ok\"}\n\nThis is malformed because:\n\n{:msgs missing-required-key}\n\nSee doc/protocol.md";
+        assert_eq!(
+            exception_gist(m),
+            "malformed reply {:in_reply_to 1, :type \"poll_ok\"}, because {:msgs missing-required-key}"
+        );
+    }
+}

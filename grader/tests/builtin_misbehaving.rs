@@ -1,0 +1,235 @@
+//! End-to-end: the builtin engine against tiny raw-protocol nodes (the `test-nodes` package),
+//! each misbehaving in one classic way, and one that behaves. Every case asserts the diagnosis a
+//! learner would read. The cases run concurrently; the slowest (broadcast's final phase) takes
+//! the 10 s recovery wait plus a few seconds.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use grader::builtin::{self, RunRecord};
+use grader::history::OpType;
+use grader::options::TestOptions;
+use grader::verdict::Validity;
+
+/// Builds the test nodes once and returns the directory holding their binaries.
+fn node_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", "test-nodes"])
+            .current_dir(&root)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building test-nodes failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        target.join("debug")
+    })
+}
+
+fn run(node: &str, flags: &[&str]) -> RunRecord {
+    let opts = TestOptions::parse(flags).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = node_dir().join(node);
+    builtin::run(&opts, &bin, dir.path()).unwrap()
+}
+
+fn summaries(r: &RunRecord) -> Vec<String> {
+    r.node_checks.iter().map(|c| c.summary.clone()).collect()
+}
+
+const ECHO_3S: &[&str] = &["-w", "echo", "--node-count", "1", "--time-limit", "3"];
+
+/// Runs every case on its own thread, so that their waits overlap.
+#[test]
+fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
+    node_dir();
+    let cases: Vec<(&str, fn())> = vec![
+        ("not-json", not_json),
+        ("mute", mute),
+        ("exits-at-start", exits_at_start),
+        ("wrong-in-reply-to", wrong_in_reply_to),
+        ("reply-to-closed", reply_to_closed),
+        ("missing-binary", missing_binary),
+        ("raw-echo", raw_echo),
+        ("no-topology_ok", no_topology_ok),
+        ("raw-broadcast", raw_broadcast),
+    ];
+    let handles: Vec<_> = cases
+        .into_iter()
+        .map(|(name, case)| (name, std::thread::spawn(case)))
+        .collect();
+    let failed: Vec<&str> = handles
+        .into_iter()
+        .filter_map(|(name, h)| h.join().is_err().then_some(name))
+        .collect();
+    assert!(failed.is_empty(), "failed cases: {failed:?}");
+}
+
+fn not_json() {
+    let r = run("not-json", ECHO_3S);
+    assert!(!r.aborted);
+    let s = summaries(&r);
+    assert!(
+        s.contains(
+            &"n0 printed a line that is not JSON: `hello` — debug output belongs on stderr".into()
+        ),
+        "{s:?}"
+    );
+    // The node went mute: its first echo reply was never read, so that op timed out.
+    let first = r.history.pairs()[0].1.unwrap();
+    assert_eq!(first.kind, OpType::Info, "{first:?}");
+}
+
+fn mute() {
+    let r = run("mute", ECHO_3S);
+    assert!(r.aborted);
+    assert_eq!(summaries(&r), ["n0 never answered init within 10 s"]);
+    assert!(r.history.ops.is_empty());
+}
+
+fn exits_at_start() {
+    let r = run("exits-at-start", ECHO_3S);
+    assert!(r.aborted);
+    let check = &r.node_checks[0];
+    assert!(
+        check
+            .summary
+            .starts_with("n0 exited with status 3 during startup"),
+        "{}",
+        check.summary
+    );
+    assert!(check.validity == Validity::Invalid);
+    assert!(
+        check
+            .details
+            .iter()
+            .any(|d| d.contains("could not read my configuration, giving up")),
+        "{:?}",
+        check.details
+    );
+}
+
+fn wrong_in_reply_to() {
+    let r = run("wrong-in-reply-to", ECHO_3S);
+    assert!(!r.aborted);
+    // c0 sent init, c1 is n0's setup client, c2 the first worker client; msg_ids start at 1.
+    let s = summaries(&r);
+    assert_eq!(
+        s[0], "n0 answered c2 with in_reply_to 101, but c2 is waiting for msg_id 1",
+        "{s:?}"
+    );
+    let pairs = r.history.pairs();
+    assert!(pairs
+        .iter()
+        .all(|(_, done)| done.is_none_or(|d| d.kind == OpType::Info)));
+}
+
+fn reply_to_closed() {
+    let r = run("reply-to-closed", ECHO_3S);
+    let s = summaries(&r);
+    assert!(
+        s[0].starts_with("n0 sent a message to c0, a client that is no longer open"),
+        "{s:?}"
+    );
+}
+
+fn missing_binary() {
+    let r = run("no-such-node", ECHO_3S);
+    assert!(r.aborted);
+    assert!(
+        summaries(&r)[0].contains("does not exist"),
+        "{:?}",
+        summaries(&r)
+    );
+}
+
+fn raw_echo() {
+    let opts = TestOptions::parse(ECHO_3S).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = builtin::run(&opts, &node_dir().join("raw-echo"), dir.path()).unwrap();
+    assert!(!r.aborted);
+    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+    let pairs = r.history.pairs();
+    // Rate 5 for 3 s: about 15 ops.
+    assert!((5..=40).contains(&pairs.len()), "{}", pairs.len());
+    for (invoke, done) in &pairs {
+        let done = done.expect("every invocation completes");
+        assert_eq!(done.kind, OpType::Ok);
+        assert_eq!(done.value.get("echo"), Some(&invoke.value));
+    }
+    // Client traffic only: init, its reply, and one request and reply per op.
+    assert_eq!(r.net.servers.send_count, 0);
+    assert_eq!(r.net.clients.send_count, 2 + 2 * pairs.len() as u64);
+    for file in [
+        "history.edn",
+        "history.txt",
+        "messages.jsonl",
+        "node-logs/n0.log",
+    ] {
+        assert!(dir.path().join(file).exists(), "{file}");
+    }
+    let edn = std::fs::read_to_string(dir.path().join("history.edn")).unwrap();
+    let again = grader::history::History::from_edn(&edn).unwrap();
+    assert_eq!(again.ops.len(), r.history.ops.len());
+}
+
+fn no_topology_ok() {
+    // raw-echo ignores the topology message.
+    let r = run(
+        "raw-echo",
+        &["-w", "broadcast", "--node-count", "1", "--time-limit", "3"],
+    );
+    assert!(r.aborted);
+    let s = summaries(&r);
+    assert_eq!(
+        s,
+        [
+            "n0 was sent the topology message and did not answer it within 5 s; Maelstrom aborts \
+          the test when a node does not reply topology_ok"
+        ]
+    );
+}
+
+fn raw_broadcast() {
+    let r = run(
+        "raw-broadcast",
+        &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "5",
+            "--time-limit",
+            "3",
+            "--rate",
+            "10",
+        ],
+    );
+    assert!(!r.aborted);
+    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+    let broadcast: Vec<_> = r
+        .history
+        .client_ops()
+        .filter(|o| o.f == "broadcast" && o.kind == OpType::Ok)
+        .map(|o| o.value.clone())
+        .collect();
+    assert!(!broadcast.is_empty());
+    let finals: Vec<_> = r
+        .history
+        .client_ops()
+        .filter(|o| o.final_read && o.kind == OpType::Ok)
+        .collect();
+    // One final read per thread, each holding every acknowledged value.
+    assert_eq!(finals.len(), 5);
+    for f in finals {
+        let seen = f.value.as_slice().unwrap();
+        assert!(broadcast.iter().all(|v| seen.contains(v)), "{f:?}");
+    }
+    // Gossip is server traffic: grid neighbours forward each value.
+    assert!(r.net.servers.msg_count >= broadcast.len() as u64 * 4);
+    assert!(r.net.servers.msgs_per_op.unwrap() > 0.0);
+}

@@ -1,0 +1,82 @@
+//! Raw-protocol helpers for the test nodes: read one JSON message per stdin line, write replies
+//! as one JSON line on stdout. Deliberately independent of the course's `common` crate, so that
+//! the harness is tested against the wire protocol itself.
+
+use std::io::{BufRead, Write};
+
+use serde_json::{json, Value};
+
+/// A node's view of one incoming message.
+#[derive(Debug, Clone)]
+pub struct Msg {
+    pub src: String,
+    pub dest: String,
+    pub body: Value,
+}
+
+impl Msg {
+    pub fn kind(&self) -> &str {
+        self.body["type"].as_str().unwrap_or("")
+    }
+
+    /// A reply body with `type` and `in_reply_to` filled in.
+    pub fn reply(&self, kind: &str) -> Value {
+        json!({"type": kind, "in_reply_to": self.body["msg_id"]})
+    }
+}
+
+/// Writes one message as a JSON line and flushes.
+pub fn send(src: &str, dest: &str, body: Value) {
+    let line = json!({"src": src, "dest": dest, "body": body});
+    let mut out = std::io::stdout().lock();
+    // A closed stdout means the harness is gone: nothing left to do.
+    if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// Runs `handle` on every stdin message until EOF. `node` is this node's id once init arrived.
+pub fn serve(mut handle: impl FnMut(&mut Node, Msg)) {
+    let mut node = Node::default();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { return };
+        let Ok(v) = serde_json::from_str::<Value>(&line) else {
+            eprintln!("unreadable line: {line}");
+            continue;
+        };
+        let msg = Msg {
+            src: v["src"].as_str().unwrap_or("").to_owned(),
+            dest: v["dest"].as_str().unwrap_or("").to_owned(),
+            body: v["body"].clone(),
+        };
+        if msg.kind() == "init" {
+            node.id = msg.body["node_id"].as_str().unwrap_or("").to_owned();
+            node.ids = msg.body["node_ids"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            node.init_client = msg.src.clone();
+        }
+        handle(&mut node, msg);
+    }
+}
+
+/// What a node knows about itself.
+#[derive(Debug, Default, Clone)]
+pub struct Node {
+    pub id: String,
+    pub ids: Vec<String>,
+    /// The client that sent init (closed once init is answered).
+    pub init_client: String,
+}
+
+impl Node {
+    /// Answers init correctly.
+    pub fn init_ok(&self, msg: &Msg) {
+        send(&self.id, &msg.src, msg.reply("init_ok"));
+    }
+}
