@@ -1,22 +1,24 @@
-//! A broken txn node: the replicas apply writes in the order they arrive, with no order they agree
-//! on. Level 6b must fail it, naming G0 (writes interleaved); so must 6c.
+//! A broken txn node: a transaction is not applied in one go. It installs each write as it
+//! reaches it, then waits for the other node to acknowledge that write before running its next
+//! micro-op — and meanwhile other transactions run. Their writes interleave with its own: level 6b
+//! must fail it, naming G0 (a cycle of overwrites); 6c fails it too (G0, and G1b/G1c from the
+//! half-done transactions others can read).
 //!
-//! The design is write-all replication: a write micro-op is applied here, sent to every other
-//! node (new writes leave together every 5 ms, to save messages), and the transaction goes on to
-//! its next micro-op once they have all acknowledged applying it — or after a timeout, so that it
-//! stays available through partitions (the write is then re-sent in the background until
-//! acknowledged). Each replica simply installs writes as they
-//! come. The mistake is the missing order: when transactions on n0 and n1 write the same key at
-//! about the same time, n0 installs its own write and then n1's, n1 the other way round. If each
-//! transaction then reads the key, T1 sees its own write overwritten by T2's and T2 sees its own
-//! overwritten by T1's — each write came after the other, a G0 cycle. Maelstrom's workload does this
-//! constantly (half the micro-ops hit one hot key), so every run shows it. With an agreed order
-//! (last writer wins by version), both would read the same winner and there would be no cycle.
+//! Everything else is sound: writes carry `(Lamport clock, node index)` versions and every replica
+//! keeps the newest, so the replicas agree on one order and converge; a transaction that waited
+//! 100 ms goes on without the acknowledgement (the write is re-sent until it arrives), so every
+//! transaction succeeds through partitions; new writes leave for the peer together every 5 ms.
+//! The mistake is only the waiting *inside* a transaction. T1 writes x and waits; T2 writes y and
+//! waits; T1 goes on, reads T2's y and overwrites it; T2 goes on, reads T1's x and overwrites it.
+//! Each overwrote the other: a G0 cycle. Half of Maelstrom's micro-ops hit one hot key, so this
+//! happens many times a second. The fix is to run the whole transaction at once and replicate
+//! afterwards.
 //!
-//! (Arrival-order replication with each transaction run in one go against the local map would
-//! leave the replicas disagreeing just the same, yet Elle could not see it: a read would only ever
-//! see transactions that ran before it, and such a history is read-committed. It is the reads
-//! after a write, within the same transaction, that reveal the order each replica chose.)
+//! Why not a node whose replicas simply apply writes in arrival order, with no agreed order? Its
+//! replicas would disagree for good, yet no checker could see it: if each transaction runs in one
+//! go, every read sees only transactions that ran before it, every ww and wr edge points forward in
+//! time, and the history is read-committed whatever order each replica chose. Divergence without
+//! interleaving is invisible to Elle; interleaving is G0 whatever the replicas agree on.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -42,10 +44,15 @@ enum Kind {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct MicroOp(Kind, u64, Option<u64>);
 
-/// One write, for a peer to install.
+/// The order all replicas agree on: Lamport clock, then node index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+struct Version(u64, u64);
+
+/// One write, for a peer to install if it is newer than what the key holds.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct Write {
     seq: u64,
+    version: Version,
     key: u64,
     value: u64,
 }
@@ -71,8 +78,10 @@ struct Running {
 }
 
 #[derive(Debug)]
-struct UnorderedReplicas {
-    registers: BTreeMap<u64, u64>,
+struct InterleavedWrites {
+    registers: BTreeMap<u64, (u64, Version)>,
+    clock: u64,
+    index: u64,
     running: BTreeMap<u64, Running>,
     /// Which running transaction waits for write `seq`.
     waiting: BTreeMap<u64, u64>,
@@ -83,7 +92,7 @@ struct UnorderedReplicas {
     fresh: Vec<Write>,
 }
 
-impl UnorderedReplicas {
+impl InterleavedWrites {
     /// Runs transaction `id` from its next micro-op until it must wait for the peers, or ends.
     fn proceed(&mut self, id: u64, ctx: &mut Context<Self>) {
         let Some(running) = self.running.get_mut(&id) else {
@@ -91,13 +100,18 @@ impl UnorderedReplicas {
         };
         while let Some(MicroOp(kind, key, value)) = running.txn.get_mut(running.next) {
             match (*kind, *value) {
-                (Kind::Read, _) => *value = self.registers.get(key).copied(),
+                (Kind::Read, _) => *value = self.registers.get(key).map(|r| r.0),
                 (Kind::Write, Some(v)) => {
-                    self.registers.insert(*key, v);
+                    self.clock += 1;
+                    let version = Version(self.clock, self.index);
+                    // The mistake starts here: the write is visible at once, and the transaction
+                    // will wait below before its next micro-op.
+                    self.registers.insert(*key, (v, version));
                     if !self.unacked.is_empty() {
                         self.next_seq += 1;
                         let write = Write {
                             seq: self.next_seq,
+                            version,
                             key: *key,
                             value: v,
                         };
@@ -171,18 +185,24 @@ impl UnorderedReplicas {
     }
 }
 
-impl Node for UnorderedReplicas {
+impl Node for InterleavedWrites {
     type Payload = Payload;
 
-    fn init(_init: &Init, ctx: &mut Context<Self>) -> Result<Self, Error> {
-        ctx.every(FLUSH_EVERY, |node: &mut UnorderedReplicas, ctx| {
+    fn init(init: &Init, ctx: &mut Context<Self>) -> Result<Self, Error> {
+        ctx.every(FLUSH_EVERY, |node: &mut InterleavedWrites, ctx| {
             node.flush(ctx)
         });
-        ctx.every(RESEND_EVERY, |node: &mut UnorderedReplicas, ctx| {
+        ctx.every(RESEND_EVERY, |node: &mut InterleavedWrites, ctx| {
             node.resend(ctx)
         });
-        Ok(UnorderedReplicas {
+        Ok(InterleavedWrites {
             registers: BTreeMap::new(),
+            clock: 0,
+            index: init
+                .node_ids
+                .iter()
+                .position(|id| *id == init.node_id)
+                .unwrap_or(0) as u64,
             running: BTreeMap::new(),
             waiting: BTreeMap::new(),
             next_txn: 0,
@@ -214,9 +234,12 @@ impl Node for UnorderedReplicas {
                 self.proceed(id, ctx);
             }
             Payload::Apply { writes } => {
-                // The mistake: whatever arrives is installed, in arrival order.
                 for w in &writes {
-                    self.registers.insert(w.key, w.value);
+                    self.clock = self.clock.max(w.version.0);
+                    let newer = self.registers.get(&w.key).is_none_or(|r| r.1 < w.version);
+                    if newer {
+                        self.registers.insert(w.key, (w.value, w.version));
+                    }
                 }
                 let seqs = writes.iter().map(|w| w.seq).collect();
                 ctx.reply(&to, Payload::ApplyOk { seqs });
@@ -240,5 +263,5 @@ impl Node for UnorderedReplicas {
 }
 
 fn main() -> anyhow::Result<()> {
-    common::run::<UnorderedReplicas>()
+    common::run::<InterleavedWrites>()
 }
