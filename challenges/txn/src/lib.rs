@@ -22,15 +22,18 @@
 //!
 //! - **6a** — one node, read-uncommitted. Apply each transaction's operations to a map.
 //! - **6b** — two nodes, read-uncommitted, run twice: without partitions, then with
-//!   `--availability total --nemesis partition`. Each node answers on its own at once and sends its
-//!   writes to the other in the background, retrying until they arrive, so partitions heal. Both
-//!   replicas must settle on the *same* value for each key (e.g. the last writer wins, ordered by a
-//!   `(Lamport clock, node id)` version), and no transaction's writes may interleave with another's
-//!   (G0, a cycle of overwrites).
+//!   `--availability total --nemesis partition`. Run each transaction at once against your own map
+//!   and answer immediately; then send its writes to the other node in the background, retrying
+//!   until they arrive, so that partitions heal. Never make a transaction wait for the other node
+//!   half-way: whatever runs meanwhile interleaves its writes with the transaction's, and that is
+//!   G0, a cycle of overwrites. Also make both replicas settle on the same value for each key (e.g.
+//!   the last writer wins, ordered by a `(Lamport clock, node id)` version). Elle cannot see two
+//!   replicas that disagree, but a store that never converges is broken, and the snapshot tests
+//!   check it.
 //! - **6c** — two nodes, read-committed, with partitions. Also no G1a (reading a write of a
-//!   transaction that failed), no G1b (reading a value its transaction overwrote before it ended) and
-//!   no G1c (a cycle of overwrites and reads). Only a *finished* transaction's writes may become
-//!   visible to anyone else, and then all of them at once.
+//!   transaction that failed), no G1b (reading a value that its own transaction overwrote before it
+//!   ended) and no G1c (a cycle of overwrites and reads). Let nobody see a transaction before it has
+//!   finished, and then send only its final value for each key, in one batch.
 //!
 //! **The en-dash trap.** Fly.io's page prints 6c's flag as `–-nemesis partition`, whose first
 //! character is an en dash (U+2013). Maelstrom does not see a flag there: it hands `–-nemesis` and
