@@ -2,7 +2,8 @@
 //! reaches it, then waits for the other node to acknowledge that write before running its next
 //! micro-op — and meanwhile other transactions run. Their writes interleave with its own: level 6b
 //! must fail it, naming G0 (a cycle of overwrites); 6c fails it too (G0, and G1b/G1c from the
-//! half-done transactions others can read).
+//! half-done transactions others can read). Maelstrom itself would pass it on 6b: it files these
+//! cycles under G1c, which read-uncommitted allows (its issue #56); the course's checker does not.
 //!
 //! Everything else is sound: writes carry `(Lamport clock, node index)` versions and every replica
 //! keeps the newest, so the replicas agree on one order and converge; a transaction that waited
