@@ -41,8 +41,21 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Builds `package` in release mode inside `workspace` and returns the path of its executable.
-/// Cargo's progress goes to our stderr so a learner sees the build happen.
 pub fn build_node(workspace: &Path, package: &str) -> Result<PathBuf, BuildError> {
+    let mut executables = build_executables(workspace, package)?;
+    match executables.len() {
+        0 => Err(BuildError::NoExecutable {
+            package: package.to_owned(),
+        }),
+        _ => Ok(executables.swap_remove(0).1),
+    }
+}
+
+/// Builds `package` in release mode and returns every executable it has, by name.
+pub fn build_executables(
+    workspace: &Path,
+    package: &str,
+) -> Result<Vec<(String, PathBuf)>, BuildError> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut child = Command::new(&cargo)
         .args([
@@ -72,7 +85,7 @@ pub fn build_node(workspace: &Path, package: &str) -> Result<PathBuf, BuildError
         text
     });
 
-    let mut executable = None;
+    let mut executables = Vec::new();
     let stdout = child.stdout.take().expect("stdout is piped");
     for line in BufReader::new(stdout).lines().map_while(Result::ok) {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(&line) else {
@@ -83,8 +96,10 @@ pub fn build_node(workspace: &Path, package: &str) -> Result<PathBuf, BuildError
                 .as_str()
                 .is_some_and(|id| package_id_names(id, package));
         if is_ours {
-            if let Some(exe) = msg["executable"].as_str() {
-                executable = Some(PathBuf::from(exe));
+            if let (Some(exe), Some(name)) =
+                (msg["executable"].as_str(), msg["target"]["name"].as_str())
+            {
+                executables.push((name.to_owned(), PathBuf::from(exe)));
             }
         }
     }
@@ -99,9 +114,7 @@ pub fn build_node(workspace: &Path, package: &str) -> Result<PathBuf, BuildError
             messages: compiler_messages(&messages),
         });
     }
-    executable.ok_or_else(|| BuildError::NoExecutable {
-        package: package.to_owned(),
-    })
+    Ok(executables)
 }
 
 /// Whether a cargo package id (`path+file:///…/echo#0.1.0` or `echo 0.1.0 (path+…)`) names

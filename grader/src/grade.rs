@@ -144,14 +144,19 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
             if request.repeat > 1 {
                 label = join_label(&label, &format!("attempt {attempt} of {}", request.repeat));
             }
+            let recovery = if opts.workload.has_final_phase() {
+                " plus 10 s of recovery and the final reads"
+            } else {
+                ""
+            };
+            let shown = if label.is_empty() {
+                String::new()
+            } else {
+                format!(" ({label})")
+            };
             progress(&format!(
-                "running level {}{} against {} for {} s (plus recovery and final reads)…",
+                "running level {}{shown} against {} for {} s{recovery}…",
                 level.id,
-                if label.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({label})")
-                },
                 bin.display(),
                 opts.time_limit.as_secs(),
             ));

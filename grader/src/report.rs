@@ -89,7 +89,7 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
             let pad = width - f.label.chars().count();
             let _ = write!(out, "  {}{}  {}", f.label, " ".repeat(pad), f.value);
             if let (Some(limit), Some(within)) = (&f.limit, f.within) {
-                let mark = if within { "✓" } else { "✗ over budget" };
+                let mark = if within { "✓" } else { "✗ not met" };
                 let _ = write!(out, "   (limit {limit}) {mark}");
             }
             out.push('\n');
@@ -191,7 +191,7 @@ mod tests {
         let text = render(lvl, &v);
         assert!(text.starts_with("FAIL  level 3d"), "{text}");
         assert!(text.contains("✗ budget: msgs-per-op is over"), "{text}");
-        assert!(text.contains("(limit < 30) ✗ over budget"), "{text}");
+        assert!(text.contains("(limit < 30) ✗ not met"), "{text}");
         assert!(text.contains("Hints:"), "{text}");
     }
 

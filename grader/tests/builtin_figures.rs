@@ -211,3 +211,74 @@ fn broadcast_5_nodes_partitioned() {
          from each final read: {missing:?}"
     );
 }
+
+/// A naive 3d solution: every node forwards every new value to all 24 others.
+#[test]
+#[ignore]
+fn broadcast_25_nodes_total_topology() {
+    let (_, out, _dir) = measure(
+        "broadcast-25-total",
+        "raw-broadcast",
+        &[
+            "-w",
+            "broadcast",
+            "--node-count",
+            "25",
+            "--time-limit",
+            "20",
+            "--rate",
+            "100",
+            "--latency",
+            "100",
+            "--topology",
+            "total",
+        ],
+    );
+    let lat = server_latencies(&out);
+    println!(
+        "broadcast-25-total: {} server deliveries journaled; observed latency ms: p50 {:.2} \
+         p99 {:.2} max {:.2} (requested 100)",
+        lat.len(),
+        quantile(&lat, 0.5),
+        quantile(&lat, 0.99),
+        lat[lat.len() - 1]
+    );
+}
+
+#[test]
+#[ignore]
+fn broadcast_latency_distributions() {
+    for dist in ["uniform", "exponential"] {
+        let name = format!("broadcast-{dist}");
+        let (r, out, _dir) = measure(
+            &name,
+            "raw-broadcast",
+            &[
+                "-w",
+                "broadcast",
+                "--node-count",
+                "5",
+                "--time-limit",
+                "5",
+                "--rate",
+                "20",
+                "--latency",
+                "50",
+                "--latency-dist",
+                dist,
+            ],
+        );
+        let lat = server_latencies(&out);
+        let mean = lat.iter().sum::<f64>() / lat.len() as f64;
+        let finals = r
+            .history
+            .client_ops()
+            .filter(|o| o.final_read && o.kind == OpType::Ok)
+            .count();
+        println!(
+            "{name}: observed latency ms mean {mean:.1} p50 {:.1} max {:.1}; {finals} final reads",
+            quantile(&lat, 0.5),
+            lat[lat.len() - 1]
+        );
+    }
+}

@@ -58,6 +58,9 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         ("raw-echo", raw_echo),
         ("no-topology_ok", no_topology_ok),
         ("raw-broadcast", raw_broadcast),
+        ("panics", panics),
+        ("wrong-init", wrong_init),
+        ("blank-line", blank_line),
     ];
     let handles: Vec<_> = cases
         .into_iter()
@@ -232,4 +235,51 @@ fn raw_broadcast() {
     // Gossip is server traffic: grid neighbours forward each value.
     assert!(r.net.servers.msg_count >= broadcast.len() as u64 * 4);
     assert!(r.net.servers.msgs_per_op.unwrap() > 0.0);
+}
+
+fn panics() {
+    let r = run("panics", ECHO_3S);
+    assert!(r.aborted);
+    let check = &r.node_checks[0];
+    assert!(
+        check.summary.starts_with(
+            "n0 exited with status 101 (the code of a Rust panic) while the test was running"
+        ),
+        "{}",
+        check.summary
+    );
+    assert!(
+        check
+            .details
+            .iter()
+            .any(|d| d.contains("echo is not implemented yet")),
+        "{:?}",
+        check.details
+    );
+    // The run stopped at once instead of waiting for the time limit and the timeouts.
+    let last = r.history.ops.last().map_or(0, |o| o.time);
+    assert!(last < 2_000_000_000, "{last}");
+}
+
+fn wrong_init() {
+    let r = run("wrong-init", ECHO_3S);
+    assert!(r.aborted);
+    assert_eq!(
+        summaries(&r),
+        [r#"n0 answered init with `{"in_reply_to":1,"type":"initok"}` instead of an init_ok"#]
+    );
+}
+
+fn blank_line() {
+    let r = run("blank-line", ECHO_3S);
+    assert!(!r.aborted);
+    let s = summaries(&r);
+    assert!(
+        s[0].starts_with("n0 printed an empty line on stdout"),
+        "{s:?}"
+    );
+    // The first reply got through; the blank line after it made n0 mute.
+    let pairs = r.history.pairs();
+    assert_eq!(pairs[0].1.map(|c| c.kind), Some(OpType::Ok));
+    assert_eq!(pairs[1].1.map(|c| c.kind), Some(OpType::Info));
 }

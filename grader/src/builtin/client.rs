@@ -29,6 +29,8 @@ pub enum RpcError {
         name: &'static str,
         definite: bool,
         text: Option<String>,
+        /// The whole error body.
+        body: Json,
     },
     /// The reply broke its closed schema, or the request could not be sent; an exception in
     /// Maelstrom, so the op becomes `:info`.
@@ -204,6 +206,7 @@ fn reply_result(body: Json) -> Result<Json, RpcError> {
             name,
             definite,
             text: body.get("text").and_then(Json::as_str).map(str::to_owned),
+            body,
         });
     }
     Ok(body)
@@ -284,7 +287,8 @@ mod tests {
             Err(RpcError::Error {
                 name: "temporarily-unavailable",
                 definite: true,
-                text: Some("busy".into())
+                text: Some("busy".into()),
+                body: json!({"type": "error", "code": 11, "text": "busy"})
             })
         );
     }

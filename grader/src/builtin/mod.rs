@@ -202,6 +202,7 @@ async fn run_async(
             time_limit: opts.time_limit,
             rate: opts.rate,
             nemesis_interval: opts.nemesis_partition.then_some(opts.nemesis_interval),
+            recovery: interpreter::RECOVERY,
         },
         StdRng::seed_from_u64(rng.gen()),
         origin,
@@ -213,6 +214,9 @@ async fn run_async(
         });
         ok = abortable(&mut aborted, interpreter.run()).await.is_some();
     }
+    // A node that died just as the operations ended is a crash too (Maelstrom finds it at
+    // teardown).
+    ok = ok && !*aborted.borrow();
     progress(Progress::Stopping);
     for c in setup_clients {
         c.close();

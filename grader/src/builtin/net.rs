@@ -31,6 +31,10 @@ use crate::options::{LatencyDist, TestOptions};
 
 use super::clock::Clock;
 
+/// At most this many lines go to `messages.jsonl` (about 100 MB): a node that floods the network
+/// must not fill the learner's disk.
+const JOURNAL_LIMIT: u64 = 500_000;
+
 /// One message, as the network carries it and as nodes receive it on stdin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
@@ -164,6 +168,7 @@ struct State {
     /// Journal times are relative to this (the history's time origin), once it is known.
     origin: Option<Duration>,
     pending: Vec<JournalEntry>,
+    journal_lines: u64,
 }
 
 /// The network. Shared by every task of a run.
@@ -196,6 +201,7 @@ impl Network {
                 journal: journal.map(BufWriter::new),
                 origin: None,
                 pending: Vec::new(),
+                journal_lines: 0,
             }),
         }
     }
@@ -443,6 +449,17 @@ impl State {
         let Some(journal) = self.journal.as_mut() else {
             return;
         };
+        self.journal_lines += 1;
+        if self.journal_lines > JOURNAL_LIMIT {
+            if self.journal_lines == JOURNAL_LIMIT + 1 {
+                let _ = writeln!(
+                    journal,
+                    "{{\"truncated\":\"the first {JOURNAL_LIMIT} messages are above; later ones \
+                     were not recorded\"}}"
+                );
+            }
+            return;
+        }
         let ms = |t: Duration| {
             let x = (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
             (x * 1000.0).round() / 1000.0

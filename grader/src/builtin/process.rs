@@ -65,7 +65,7 @@ pub struct NodeHandle {
     io: Vec<JoinHandle<()>>,
 }
 
-/// Checks that `bin` can be run, returning its canonical path (Maelstrom's argv[0]).
+/// Checks that `bin` can be run, returning its canonical path (Maelstrom's `argv[0]`).
 pub fn resolve_binary(bin: &Path) -> Result<PathBuf, SpawnFailure> {
     let shown = bin.display();
     let meta = std::fs::metadata(bin).map_err(|_| {
@@ -137,7 +137,7 @@ pub fn spawn(
         child.stdout.take().expect("piped"),
         child.stderr.take().expect("piped"),
     );
-    let tail = Arc::new(Mutex::new(VecDeque::new()));
+    let tail = Arc::new(Mutex::new(StderrTail::default()));
     let (stderr_done_tx, stderr_done) = oneshot::channel();
     let io = vec![
         tokio::spawn(write_stdin(ctx.net.clone(), id.to_owned(), stdin)),
@@ -267,21 +267,48 @@ fn inject(ctx: &NodeContext, id: &str, line: &str) -> Result<(), (String, String
         })
 }
 
+/// What a node wrote to stderr, as far as a crash report needs it.
+#[derive(Debug, Default)]
+struct StderrTail {
+    /// The last [`TAIL`] lines.
+    lines: VecDeque<String>,
+    /// A Rust panic's "panicked at" line and its message, kept even when a long backtrace pushes
+    /// them out of `lines`.
+    panic: Option<Vec<String>>,
+    /// Whether the panic message is still being read.
+    in_panic: bool,
+}
+
+impl StderrTail {
+    fn push(&mut self, line: String) {
+        if line.starts_with("thread '") && line.contains(" panicked at ") {
+            self.panic = Some(vec![line.clone()]);
+            self.in_panic = true;
+        } else if self.in_panic {
+            let end = line.starts_with("note: ") || line.starts_with("stack backtrace:");
+            match self.panic.as_mut() {
+                Some(p) if !end && p.len() < 6 => p.push(line.clone()),
+                _ => self.in_panic = false,
+            }
+        }
+        if self.lines.len() == TAIL {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+}
+
 async fn read_stderr(
     stderr: ChildStderr,
     mut log: File,
-    tail: Arc<Mutex<VecDeque<String>>>,
+    tail: Arc<Mutex<StderrTail>>,
     done: oneshot::Sender<()>,
 ) {
     let mut lines = BufReader::new(stderr).lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let _ = writeln!(log, "{line}");
         let _ = log.flush();
-        let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
-        if tail.len() == TAIL {
-            tail.pop_front();
-        }
-        tail.push_back(line);
+        tail.lock().unwrap_or_else(|e| e.into_inner()).push(line);
     }
     let _ = done.send(());
 }
@@ -292,7 +319,7 @@ async fn monitor(
     mut child: Child,
     killed: oneshot::Receiver<()>,
     stderr_done: oneshot::Receiver<()>,
-    tail: Arc<Mutex<VecDeque<String>>>,
+    tail: Arc<Mutex<StderrTail>>,
     log_path: PathBuf,
 ) {
     let started = ctx.net.clock().now();
@@ -317,12 +344,16 @@ async fn monitor(
     };
     let mut details = Vec::new();
     let tail = tail.lock().unwrap_or_else(|e| e.into_inner());
-    if tail.is_empty() {
+    if let Some(panic) = &tail.panic {
+        details.push(format!("{id} panicked:"));
+        details.extend(panic.iter().map(|l| format!("  | {l}")));
+    }
+    if tail.lines.is_empty() {
         details.push(format!("{id} wrote nothing to stderr."));
-    } else {
+    } else if tail.panic.is_none() {
         details.push(format!("The last lines {id} wrote to stderr:"));
-        let skip = tail.len().saturating_sub(SHOWN);
-        details.extend(tail.iter().skip(skip).map(|l| format!("  | {l}")));
+        let skip = tail.lines.len().saturating_sub(SHOWN);
+        details.extend(tail.lines.iter().skip(skip).map(|l| format!("  | {l}")));
     }
     details.push(format!("Full stderr log: {}", log_path.display()));
     details.push(
@@ -421,6 +452,26 @@ mod tests {
             describe_exit(ExitStatus::from_raw(libc::SIGSEGV)),
             "was killed by signal 11 (SIGSEGV, a memory fault)"
         );
+    }
+
+    #[test]
+    fn panic_messages_survive_long_backtraces() {
+        let mut t = StderrTail::default();
+        t.push("starting".into());
+        t.push("thread 'main' (42) panicked at src/main.rs:7:19:".into());
+        t.push("echo is not implemented yet".into());
+        t.push("stack backtrace:".into());
+        for i in 0..100 {
+            t.push(format!("  {i}: frame"));
+        }
+        assert_eq!(
+            t.panic.as_deref().unwrap(),
+            [
+                "thread 'main' (42) panicked at src/main.rs:7:19:",
+                "echo is not implemented yet"
+            ]
+        );
+        assert_eq!(t.lines.len(), TAIL);
     }
 
     #[test]

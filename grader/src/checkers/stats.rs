@@ -42,6 +42,20 @@ pub struct StatsResult {
     pub all: Counts,
     /// Per `:f`, sorted by name.
     pub by_f: BTreeMap<String, Counts>,
+    /// Per `:f`, how often each `:error` ended an operation that did not succeed: what a learner
+    /// needs to see when a kind of operation never succeeds.
+    pub errors: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+impl StatsResult {
+    /// The most frequent error of operations of kind `f`, with its count.
+    pub fn commonest_error(&self, f: &str) -> Option<(&str, usize)> {
+        self.errors
+            .get(f)?
+            .iter()
+            .max_by_key(|(e, n)| (**n, std::cmp::Reverse(e.as_str())))
+            .map(|(e, n)| (e.as_str(), *n))
+    }
 }
 
 impl StatsResult {
@@ -65,6 +79,13 @@ pub fn analyze(history: &History) -> StatsResult {
     for op in history.client_ops().filter(|op| op.kind != OpType::Invoke) {
         r.all.add(op.kind);
         r.by_f.entry(op.f.clone()).or_default().add(op.kind);
+        if let Some(error) = &op.error {
+            *r.errors
+                .entry(op.f.clone())
+                .or_default()
+                .entry(error.to_string())
+                .or_default() += 1;
+        }
     }
     r
 }
@@ -109,7 +130,14 @@ pub fn report(r: &StatsResult) -> Check {
             which.join("; ")
         )
     };
-    let details = r.by_f.iter().map(|(f, c)| format!("{f}: {}", describe(c)));
+    let details = r.by_f.iter().flat_map(|(f, c)| {
+        let counts = format!("{f}: {}", describe(c));
+        let error = r
+            .commonest_error(f)
+            .filter(|_| c.ok == 0)
+            .map(|(e, n)| format!("  most common error of {f}: {e} ({n}×)"));
+        std::iter::once(counts).chain(error)
+    });
     Check::new("stats", r.validity(), summary)
         .with_details(details)
         .with_figure(Figure::new("ops", r.all.count().to_string()))
@@ -137,6 +165,11 @@ mod tests {
         ]);
         let r = analyze(&h);
         assert_eq!(r.all.count(), 3);
+        assert_eq!(
+            r.commonest_error("read"),
+            None,
+            "the failed read carried no error"
+        );
         assert_eq!(
             r.by_f["read"],
             Counts {
@@ -176,5 +209,35 @@ mod tests {
             (3, Info, 1, "crash", Value::Nil),
         ]);
         assert_eq!(check(&h).validity, Validity::Valid);
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+    use crate::checkers::testkit::history;
+    use crate::history::OpType::*;
+    use crate::value::Value;
+
+    #[test]
+    fn a_kind_that_never_succeeds_shows_its_commonest_error() {
+        let mut h = history(&[
+            (0, Invoke, 0, "generate", Value::Nil),
+            (1, Fail, 0, "generate", Value::Nil),
+            (2, Invoke, 0, "generate", Value::Nil),
+            (3, Fail, 0, "generate", Value::Nil),
+        ]);
+        let not_supported = Value::Vec(vec![Value::keyword("not-supported"), "nope".into()]);
+        h.ops[1].error = Some(not_supported.clone());
+        h.ops[3].error = Some(not_supported);
+        let c = report(&analyze(&h));
+        assert_eq!(c.validity, Validity::Invalid);
+        assert!(
+            c.details
+                .iter()
+                .any(|d| d.contains("[:not-supported \"nope\"] (2×)")),
+            "{:?}",
+            c.details
+        );
     }
 }

@@ -46,3 +46,60 @@ pub fn maelstrom_fixture(name: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// The workspace root (the folder above `grader/`).
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The executables of the `broken-nodes` package, built once per test binary (release, as the
+/// grader builds nodes).
+pub fn broken_node(name: &str) -> PathBuf {
+    use std::sync::OnceLock;
+    static BUILT: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        grader::build::build_executables(&workspace(), "broken-nodes").expect("broken-nodes builds")
+    });
+    built
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, p)| p.clone())
+        .unwrap_or_else(|| panic!("no broken node named {name}"))
+}
+
+/// Grades `level` with `node` on the builtin engine, run folders under `target/e2e-runs`.
+pub fn grade(level: &str, node: grader::grade::NodeSource) -> Vec<grader::verdict::Verdict> {
+    let request = grader::grade::Request {
+        level: grader::manifest::level(level).expect("a level"),
+        node,
+        workspace: workspace(),
+        repeat: 1,
+        partition: false,
+        runs_dir: Some(workspace().join("target/e2e-runs")),
+        engine: grader::maelstrom::Engine::Builtin,
+    };
+    let mut quiet = |_: &str| {};
+    grader::grade::grade(&request, &mut quiet).expect("grading runs")
+}
+
+/// The rendered report of each verdict, for assertion messages.
+pub fn describe(level: &str, verdicts: &[grader::verdict::Verdict]) -> String {
+    let level = grader::manifest::level(level).expect("a level");
+    verdicts
+        .iter()
+        .map(|v| grader::report::render(level, v))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs each case on its own thread — grading runs mostly wait on the clock, so running them side
+/// by side keeps the suite short — and returns the results in order.
+pub fn concurrently<T: Send>(cases: Vec<Box<dyn FnOnce() -> T + Send + '_>>) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = cases.into_iter().map(|case| scope.spawn(case)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a grading case panicked"))
+            .collect()
+    })
+}

@@ -7,6 +7,8 @@
 
 use std::collections::HashSet;
 
+use std::time::Duration;
+
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::json;
@@ -19,7 +21,8 @@ use crate::options::TestOptions;
 use crate::value::Value;
 
 use super::{
-    with_errors, Completion, Invocation, SetupError, SetupOutcome, Workload, WorkloadClient,
+    with_errors, Completion, FinalStep, Invocation, SetupError, SetupOutcome, Workload,
+    WorkloadClient,
 };
 
 const TOPOLOGY_OK: Schema = Schema {
@@ -59,7 +62,7 @@ impl Workload for Broadcast {
         false
     }
 
-    fn generate(&mut self, _thread: usize, rng: &mut StdRng) -> Option<Invocation> {
+    fn generate(&mut self, _thread: usize, _now: Duration, rng: &mut StdRng) -> Option<Invocation> {
         if rng.gen_bool(0.5) {
             let v = self.next_value;
             self.next_value += 1;
@@ -73,11 +76,15 @@ impl Workload for Broadcast {
         true
     }
 
-    fn final_op(&mut self, thread: usize) -> Option<Invocation> {
-        self.final_done.insert(thread).then(|| Invocation {
-            final_read: true,
-            ..Invocation::new("read", Value::Nil)
-        })
+    fn final_step(&mut self, thread: usize, _now: Duration, _rng: &mut StdRng) -> FinalStep {
+        if self.final_done.insert(thread) {
+            FinalStep::Op(Invocation {
+                final_read: true,
+                ..Invocation::new("read", Value::Nil)
+            })
+        } else {
+            FinalStep::Done
+        }
     }
 
     fn setup(&self, mut rpc: RpcClient, node: String) -> BoxFuture<'static, SetupOutcome> {
@@ -152,7 +159,7 @@ mod tests {
         let mut w = Broadcast::new(&opts);
         let mut rng = StdRng::seed_from_u64(3);
         let ops: Vec<Invocation> = (0..2000)
-            .map(|_| w.generate(0, &mut rng).unwrap())
+            .map(|_| w.generate(0, Duration::ZERO, &mut rng).unwrap())
             .collect();
         let values: Vec<i64> = ops
             .iter()
@@ -162,8 +169,12 @@ mod tests {
         assert!((900..1100).contains(&values.len()), "{}", values.len());
         assert!(values.iter().enumerate().all(|(i, v)| *v == i as i64));
         // One final read per thread.
-        assert!(w.final_op(0).unwrap().final_read);
-        assert!(w.final_op(0).is_none());
-        assert!(w.final_op(1).is_some());
+        let t = Duration::ZERO;
+        let FinalStep::Op(read) = w.final_step(0, t, &mut rng) else {
+            panic!("no final read")
+        };
+        assert!(read.final_read);
+        assert_eq!(w.final_step(0, t, &mut rng), FinalStep::Done);
+        assert!(matches!(w.final_step(1, t, &mut rng), FinalStep::Op(_)));
     }
 }

@@ -1,5 +1,7 @@
 //! The echo workload (spec §7.1): each request carries a string; the reply must echo it back.
 
+use std::time::Duration;
+
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::json;
@@ -24,7 +26,7 @@ impl Workload for Echo {
         false
     }
 
-    fn generate(&mut self, _thread: usize, rng: &mut StdRng) -> Option<Invocation> {
+    fn generate(&mut self, _thread: usize, _now: Duration, rng: &mut StdRng) -> Option<Invocation> {
         let n: u32 = rng.gen_range(0..128);
         Some(Invocation::new(
             "echo",

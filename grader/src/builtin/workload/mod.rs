@@ -4,6 +4,13 @@
 //! that turns one operation into RPCs and a completion, a flag saying whether a client survives
 //! an indeterminate operation, and an optional per-node setup. Each workload is one module; the
 //! interpreter drives them all the same way.
+//!
+//! Adding one (g-counter, kafka, txn-rw-register): write a module with a [`Workload`] (its
+//! generator; `final_step`/`final_time_limit` for a final phase; `observe` if the generator
+//! reacts to results) and a [`WorkloadClient`] (RPCs through [`RpcClient::call`] with a closed
+//! [`super::schema::Schema`] per reply; failures through [`with_errors`], or straight to `:info`
+//! for the workloads Maelstrom does not wrap in `with-errors`), then list it in [`for_options`]
+//! and [`supported`].
 
 mod broadcast;
 mod echo;
@@ -18,7 +25,7 @@ use crate::history::OpType;
 use crate::options::{TestOptions, Workload as WorkloadName};
 use crate::value::Value;
 
-use super::client::{RpcClient, RpcError, DEFAULT_TIMEOUT};
+use super::client::{RpcClient, RpcError};
 use super::clock::BoxFuture;
 
 /// An operation about to be invoked.
@@ -63,9 +70,10 @@ impl Completion {
 
 /// Maelstrom's `with-errors` (spec §5.3): turns a failed RPC into a `:fail` or `:info`
 /// completion carrying the invocation's value. `idempotent` says whether the op's `:f` is in the
-/// workload's idempotent set.
+/// workload's idempotent set. Anything but a timeout or an error reply (a malformed reply) is not
+/// caught by `with-errors`: it becomes [`indeterminate`].
 pub fn with_errors(op: &Invocation, error: RpcError, idempotent: bool) -> Completion {
-    let (kind, error, extra) = match error {
+    let (kind, error) = match error {
         RpcError::Timeout => (
             if idempotent {
                 OpType::Fail
@@ -73,12 +81,12 @@ pub fn with_errors(op: &Invocation, error: RpcError, idempotent: bool) -> Comple
                 OpType::Info
             },
             Value::keyword("net-timeout"),
-            Vec::new(),
         ),
         RpcError::Error {
             name,
             definite,
             text,
+            ..
         } => (
             if definite || idempotent {
                 OpType::Fail
@@ -89,40 +97,76 @@ pub fn with_errors(op: &Invocation, error: RpcError, idempotent: bool) -> Comple
                 Value::keyword(name),
                 text.map_or(Value::Nil, Value::Str),
             ]),
-            Vec::new(),
         ),
-        RpcError::Malformed { message, body } => (
-            OpType::Info,
-            Value::Str(format!("indeterminate: {message}")),
-            vec![("exception".to_owned(), exception(&message, &body))],
-        ),
+        malformed @ RpcError::Malformed { .. } => return indeterminate(op, &malformed),
     };
     Completion {
         kind,
         value: op.value.clone(),
         error: Some(error),
-        extra,
+        extra: Vec::new(),
     }
 }
 
-/// A datafied-exception-like map, shaped as Jepsen records one (`:via`, `:cause`).
-fn exception(message: &str, body: &Json) -> Value {
-    let data = Value::keyword_map([
-        ("type", Value::keyword("malformed-rpc-response")),
-        ("body", Value::from_json(body)),
-    ]);
-    Value::keyword_map([
+/// An RPC failure that the workload does not catch, recorded as Jepsen records an exception
+/// thrown by a client: `:info`, `:error "indeterminate: <message>"` and an `:exception` map
+/// shaped like Jepsen's (`:via`, `:cause`, `:data`). g-set and the counters record every timeout
+/// and error reply this way (spec §5.3).
+pub fn indeterminate(op: &Invocation, error: &RpcError) -> Completion {
+    let (message, data) = match error {
+        RpcError::Timeout => (
+            "Client read timeout".to_owned(),
+            Value::keyword_map([
+                ("type", Value::keyword("maelstrom.client/timeout")),
+                ("name", Value::keyword("timeout")),
+                ("definite?", Value::Bool(false)),
+                ("code", Value::Int(0)),
+            ]),
+        ),
+        RpcError::Error {
+            name,
+            definite,
+            body,
+            ..
+        } => {
+            let data = Value::keyword_map([
+                ("type", Value::keyword("rpc-error")),
+                (
+                    "code",
+                    body.get("code").map_or(Value::Nil, Value::from_json),
+                ),
+                ("name", Value::keyword(name)),
+                ("definite?", Value::Bool(*definite)),
+                ("body", body_value(body)),
+            ]);
+            (format!("throw+: {data}"), data)
+        }
+        RpcError::Malformed { message, body } => (
+            message.clone(),
+            Value::keyword_map([
+                ("type", Value::keyword("malformed-rpc-response")),
+                ("body", body_value(body)),
+            ]),
+        ),
+    };
+    let exception = Value::keyword_map([
         (
             "via",
             Value::Vec(vec![Value::keyword_map([
                 ("type", Value::Symbol("clojure.lang.ExceptionInfo".into())),
-                ("message", Value::Str(message.to_owned())),
+                ("message", Value::Str(message.clone())),
                 ("data", data.clone()),
             ])]),
         ),
-        ("cause", Value::Str(message.to_owned())),
+        ("cause", Value::Str(message.clone())),
         ("data", data),
-    ])
+    ]);
+    Completion {
+        kind: OpType::Info,
+        value: op.value.clone(),
+        error: Some(Value::Str(format!("indeterminate: {message}"))),
+        extra: vec![("exception".to_owned(), exception)],
+    }
 }
 
 /// A workload client: one per worker thread (re-opened after `:info` ops unless reusable).
@@ -140,6 +184,16 @@ pub trait WorkloadClient: Send + std::fmt::Debug {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetupError(pub String);
 
+/// What a thread does next in a final phase.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FinalStep {
+    Op(Invocation),
+    /// Ask again after this long (kafka polls every U[0, 0.4) s until caught up).
+    Wait(Duration),
+    /// This thread's final phase is over.
+    Done,
+}
+
 /// A setup client, handed back, and whether the node's setup worked.
 pub type SetupOutcome = (RpcClient, Result<(), SetupError>);
 
@@ -148,22 +202,23 @@ pub trait Workload: Send + std::fmt::Debug {
     /// Whether a thread keeps its client (and client id) after an `:info` operation.
     fn reusable(&self) -> bool;
 
-    /// The RPC timeout of this workload's clients.
-    fn rpc_timeout(&self) -> Duration {
-        DEFAULT_TIMEOUT
-    }
-
-    /// The next main-phase operation for a free `thread`; `None` ends the main phase.
-    fn generate(&mut self, thread: usize, rng: &mut StdRng) -> Option<Invocation>;
+    /// The next main-phase operation for a free `thread`; `None` ends the main phase. `now` is
+    /// the time since the history's origin (kafka's crashes are scheduled in time).
+    fn generate(&mut self, thread: usize, now: Duration, rng: &mut StdRng) -> Option<Invocation>;
 
     /// Whether there is a final phase (heal, 10 s of recovery, final operations).
     fn has_final_phase(&self) -> bool {
         false
     }
 
-    /// The next final-phase operation for `thread`, asked each time it is free; `None` when that
-    /// thread is done.
-    fn final_op(&mut self, _thread: usize) -> Option<Invocation> {
+    /// What `thread` does next in the final phase, asked each time it is free (and again after
+    /// a [`FinalStep::Wait`]).
+    fn final_step(&mut self, _thread: usize, _now: Duration, _rng: &mut StdRng) -> FinalStep {
+        FinalStep::Done
+    }
+
+    /// A cap on the final phase's operations (kafka: 10 s); ops due later are not issued.
+    fn final_time_limit(&self) -> Option<Duration> {
         None
     }
 
@@ -227,6 +282,7 @@ mod tests {
             name: "temporarily-unavailable",
             definite: true,
             text: Some("busy".into()),
+            body: serde_json::json!({"type": "error", "code": 11, "text": "busy"}),
         };
         let c = with_errors(&op, definite, false);
         assert_eq!(c.kind, OpType::Fail);
@@ -241,6 +297,7 @@ mod tests {
             name: "crash",
             definite: false,
             text: None,
+            body: serde_json::json!({"type": "error", "code": 13}),
         };
         assert_eq!(
             with_errors(&op, indefinite.clone(), false).kind,
@@ -255,5 +312,41 @@ mod tests {
         assert_eq!(c.kind, OpType::Info);
         assert_eq!(c.error, Some(Value::Str("indeterminate: bad".into())));
         assert_eq!(c.extra[0].0, "exception");
+    }
+
+    #[test]
+    fn indeterminate_looks_like_jepsens_exceptions() {
+        let op = Invocation::new("add", Value::Int(4));
+        let c = indeterminate(&op, &RpcError::Timeout);
+        assert_eq!(c.kind, OpType::Info);
+        assert_eq!(c.value, Value::Int(4));
+        assert_eq!(
+            c.error,
+            Some(Value::Str("indeterminate: Client read timeout".into()))
+        );
+        let exception = &c.extra[0].1;
+        assert_eq!(
+            exception.path(&["data", "type"]),
+            Some(&Value::keyword("maelstrom.client/timeout"))
+        );
+        let error = RpcError::Error {
+            name: "precondition-failed",
+            definite: true,
+            text: Some("current value 3 is not 0".into()),
+            body: serde_json::json!({"type": "error", "code": 22, "text": "current value 3 is not 0"}),
+        };
+        let c = indeterminate(&op, &error);
+        let Some(Value::Str(e)) = &c.error else {
+            panic!("no error")
+        };
+        assert!(
+            e.starts_with("indeterminate: throw+: {:type :rpc-error, :code 22, :name :precondition-failed, :definite? true"),
+            "{e}"
+        );
+        let via = c.extra[0].1.get("via").unwrap().as_slice().unwrap();
+        assert_eq!(
+            via[0].get("type"),
+            Some(&Value::Symbol("clojure.lang.ExceptionInfo".into()))
+        );
     }
 }

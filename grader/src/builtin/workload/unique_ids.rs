@@ -1,5 +1,7 @@
 //! The unique-ids workload (spec §7.2): every `generate` must return an id never returned before.
 
+use std::time::Duration;
+
 use rand::rngs::StdRng;
 use serde_json::json;
 
@@ -24,7 +26,12 @@ impl Workload for UniqueIds {
         true
     }
 
-    fn generate(&mut self, _thread: usize, _rng: &mut StdRng) -> Option<Invocation> {
+    fn generate(
+        &mut self,
+        _thread: usize,
+        _now: Duration,
+        _rng: &mut StdRng,
+    ) -> Option<Invocation> {
         Some(Invocation::new("generate", Value::Nil))
     }
 

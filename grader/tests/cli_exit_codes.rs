@@ -1,0 +1,77 @@
+//! The grader binary's exit codes, which scripts and instructors rely on: 0 pass, 1 fail,
+//! 2 usage or environment error — with a message, never a panic.
+
+mod support;
+
+use std::process::{Command, Output};
+
+fn grader(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(args)
+        .current_dir(support::workspace())
+        .env_remove("GRADER_ENGINE")
+        .env_remove("MAELSTROM")
+        .output()
+        .expect("the grader runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_message() {
+    for (args, says) in [
+        (&["9"][..], "there is no level \"9\""),
+        (&["1", "--bin", "/no/such/node"], "does not exist"),
+        (&["1", "--engine", "jvm"], "unknown engine"),
+        (&["1", "--solution", "--bin", "x"], "cannot be used with"),
+        (&[][..], "required"),
+    ] {
+        let out = grader(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(says),
+            "{args:?} should say {says:?}: {}",
+            text(&out)
+        );
+        assert!(!text(&out).contains("panicked"), "{args:?}: {}", text(&out));
+    }
+}
+
+#[test]
+fn maelstrom_engine_without_maelstrom_says_how_to_get_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["1", "--engine", "maelstrom"])
+        .current_dir(support::workspace())
+        .env_remove("MAELSTROM")
+        .env("PATH", "/usr/bin:/bin")
+        .env(
+            "XDG_CACHE_HOME",
+            support::workspace().join("target/no-cache"),
+        )
+        .output()
+        .expect("the grader runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("install-maelstrom"), "{}", text(&out));
+}
+
+#[test]
+fn a_failing_node_exits_1_and_list_exits_0() {
+    let wrong = support::broken_node("echo-wrong-text");
+    let out = grader(&["1", "--bin", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("FAIL  level 1"),
+        "{}",
+        text(&out)
+    );
+
+    let out = grader(&["list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("6c"), "{}", text(&out));
+}
