@@ -169,14 +169,28 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                 }
             };
             verdict.run_label = (!label.is_empty()).then_some(label);
-            let _ = std::fs::write(
-                run_dir.join("verdict.txt"),
-                crate::report::render(level, &verdict),
-            );
+            if request.partition {
+                verdict.criteria = Some(
+                    "correct despite partitions (this re-check has no efficiency budget)".into(),
+                );
+            }
+            write_verdict(level, &verdict, &run_dir);
             verdicts.push(verdict);
         }
     }
     Ok(verdicts)
+}
+
+/// Leaves the verdict in the run folder: `verdict.txt` as the learner saw it, `verdict.json` for
+/// scripts. A folder that cannot be written to loses only these copies, not the verdict.
+fn write_verdict(level: &Level, verdict: &Verdict, run_dir: &Path) {
+    let text = crate::report::render(level, verdict);
+    let json = serde_json::to_string_pretty(&verdict.to_json()).unwrap_or_default();
+    for (name, contents) in [("verdict.txt", text), ("verdict.json", json)] {
+        if let Err(e) = std::fs::write(run_dir.join(name), contents) {
+            eprintln!("grader: could not write {name} in {}: {e}", run_dir.display());
+        }
+    }
 }
 
 /// One run on the builtin engine, judged by the checkers.

@@ -44,7 +44,10 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
     // The reason: every check that is not valid, worst first; or what passing means.
     let failures: Vec<_> = verdict.failures().collect();
     if failures.is_empty() {
-        let criteria = level.map_or("every check passed", |l| l.criteria);
+        let criteria = verdict
+            .criteria
+            .as_deref()
+            .unwrap_or_else(|| level.map_or("every check passed", |l| l.criteria));
         let _ = writeln!(out, "  ✓ {criteria}");
     }
     for check in &failures {

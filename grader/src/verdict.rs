@@ -8,7 +8,8 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Jepsen's three-valued validity: `true`, `false`, or `:unknown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Validity {
     Valid,
     /// The checker could not decide (Maelstrom exits 2): the course does not count it as a pass.
@@ -42,7 +43,7 @@ impl fmt::Display for Validity {
 }
 
 /// A number worth showing, optionally beside the limit the level sets for it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Figure {
     /// What it measures, e.g. `"msgs-per-op (servers)"`.
     pub label: String,
@@ -72,7 +73,7 @@ impl Figure {
 }
 
 /// The outcome of one check.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Check {
     /// Short name: `"workload"`, `"stats"`, `"availability"`, `"net"`, `"budget"`, `"nodes"`, …
     pub name: String,
@@ -115,7 +116,8 @@ impl Check {
 }
 
 /// Which engine judged a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EngineName {
     Builtin,
     Maelstrom,
@@ -131,7 +133,8 @@ impl fmt::Display for EngineName {
 }
 
 /// The verdict on one run of one level.
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized as `verdict.json` in every run folder, for instructors' scripts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Verdict {
     pub level: String,
     pub engine: EngineName,
@@ -142,6 +145,9 @@ pub struct Verdict {
     pub run_dir: Option<PathBuf>,
     /// Wall time of the run, in seconds.
     pub seconds: Option<f64>,
+    /// What passing meant for this run, when it differs from the level's criteria (a re-check
+    /// with partitions has no budget).
+    pub criteria: Option<String>,
 }
 
 impl Verdict {
@@ -153,6 +159,7 @@ impl Verdict {
             checks,
             run_dir: None,
             seconds: None,
+            criteria: None,
         }
     }
 
@@ -164,6 +171,16 @@ impl Verdict {
     /// A level passes only when every check is valid.
     pub fn passed(&self) -> bool {
         self.validity() == Validity::Valid
+    }
+
+    /// The verdict as JSON: `passed` and `validity` first, then everything the report shows.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut json = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = json.as_object_mut() {
+            map.insert("passed".into(), self.passed().into());
+            map.insert("validity".into(), self.validity().to_string().into());
+        }
+        json
     }
 
     /// The checks that keep the run from passing, worst first.
@@ -213,5 +230,25 @@ mod tests {
         );
         assert!(!v.passed());
         assert_eq!(v.failures().count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn json_leads_with_the_outcome_and_keeps_the_evidence() {
+        let v = Verdict::new(
+            "2",
+            EngineName::Builtin,
+            vec![Check::invalid("workload", "1 id was handed out twice")
+                .with_details(["id 7: 2 times".to_owned()])],
+        );
+        let json = v.to_json();
+        assert_eq!(json["passed"], false);
+        assert_eq!(json["validity"], "invalid");
+        assert_eq!(json["engine"], "builtin");
+        assert_eq!(json["checks"][0]["details"][0], "id 7: 2 times");
     }
 }

@@ -344,6 +344,7 @@ impl Interpreter {
             op.value.clone(),
         );
         invoke.final_read = op.final_read;
+        invoke.extra = op.extra.clone();
         self.record(invoke);
         self.invocations += 1;
         self.busy[thread] = true;
@@ -377,9 +378,11 @@ impl Interpreter {
         );
         entry.error = completion.error.clone();
         entry.final_read = op.final_read;
-        entry.extra = completion.extra.clone();
+        // Jepsen's clients complete an op by `assoc`ing onto the invocation: its keys stay.
+        entry.extra = op.extra.clone();
+        entry.extra.extend(completion.extra.iter().cloned());
         self.record(entry);
-        self.workload.observe(&op, &completion);
+        self.workload.observe(thread, &op, &completion);
         if completion.kind == OpType::Info {
             self.processes[thread] += self.plan.threads as u64;
         }

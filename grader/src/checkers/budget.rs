@@ -4,8 +4,8 @@
 //! from the broadcast checker's quantiles (0.5 and 1). A limit whose figure is missing cannot be
 //! met — no operations to divide by, no value that became stable — and fails with that reason.
 
-use crate::checkers::number;
 use crate::checkers::set_full::Quantiles;
+use crate::checkers::{labels, number};
 use crate::manifest::{Budget, Limit};
 use crate::netstats::NetStats;
 use crate::verdict::{Check, Figure, Validity};
@@ -24,7 +24,7 @@ pub fn check(budget: &Budget, net: &NetStats, latencies: Option<&Quantiles>) -> 
     let mut lines = Vec::new();
     if let Some(limit) = budget.msgs_per_op {
         lines.push(Line {
-            label: "msgs-per-op (servers)",
+            label: labels::SERVER_MSGS_PER_OP,
             unit: "",
             value: net.servers.msgs_per_op,
             missing: "no operation was invoked, so there are no messages per operation",
@@ -34,7 +34,7 @@ pub fn check(budget: &Budget, net: &NetStats, latencies: Option<&Quantiles>) -> 
     let missing_latency = "no broadcast value became stable, so there is no latency to measure";
     if let Some(limit) = budget.median_latency_ms {
         lines.push(Line {
-            label: "median stable latency",
+            label: labels::MEDIAN_LATENCY,
             unit: " ms",
             value: latencies.and_then(Quantiles::median).map(|v| v as f64),
             missing: missing_latency,
@@ -43,7 +43,7 @@ pub fn check(budget: &Budget, net: &NetStats, latencies: Option<&Quantiles>) -> 
     }
     if let Some(limit) = budget.max_latency_ms {
         lines.push(Line {
-            label: "max stable latency",
+            label: labels::MAX_LATENCY,
             unit: " ms",
             value: latencies.and_then(Quantiles::max).map(|v| v as f64),
             missing: missing_latency,

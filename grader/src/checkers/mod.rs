@@ -22,6 +22,17 @@ use crate::netstats::NetStats;
 use crate::options::{TestOptions, Workload};
 use crate::verdict::Check;
 
+/// Figure labels both engines use, so that reports and tests read the same names whichever
+/// engine judged the run.
+pub mod labels {
+    pub const SERVER_MSGS_PER_OP: &str = "msgs-per-op (servers)";
+    pub const ALL_MSGS_PER_OP: &str = "msgs-per-op (all)";
+    pub const SERVER_MESSAGES: &str = "server messages";
+    pub const VALUES_BROADCAST: &str = "values broadcast";
+    pub const MEDIAN_LATENCY: &str = "stable latency, median";
+    pub const MAX_LATENCY: &str = "stable latency, maximum";
+}
+
 /// Every check Maelstrom's composed checker would make of this history (`:stats`,
 /// `:availability`, `:net`, `:workload`), plus the course's budget when the level has one.
 pub fn evaluate(

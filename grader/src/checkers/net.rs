@@ -3,6 +3,7 @@
 //! The figure that matters is server messages per operation, which levels 3d, 3e and 5c limit
 //! (see [`super::budget`]).
 
+use crate::checkers::labels;
 use crate::checkers::number;
 use crate::netstats::NetStats;
 use crate::verdict::{Check, Figure};
@@ -24,15 +25,15 @@ pub fn check(net: &NetStats) -> Check {
     };
     Check::valid("net", summary)
         .with_figure(Figure::new(
-            "msgs-per-op (all)",
+            labels::ALL_MSGS_PER_OP,
             per_op(net.all.msgs_per_op),
         ))
         .with_figure(Figure::new(
-            "msgs-per-op (servers)",
+            labels::SERVER_MSGS_PER_OP,
             per_op(net.servers.msgs_per_op),
         ))
         .with_figure(Figure::new(
-            "server messages",
+            labels::SERVER_MESSAGES,
             net.servers.msg_count.to_string(),
         ))
 }

@@ -11,6 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::checkers::labels;
 use crate::checkers::{number, seconds, who};
 use crate::history::{History, OpType, Process};
 use crate::options::TestOptions;
@@ -500,7 +501,7 @@ pub fn report(r: &SetFullResult, opts: &TestOptions) -> Check {
 
     let mut check = Check::new("workload", validity, summary).with_details(details);
     for (label, n) in [
-        ("broadcast values", r.attempt_count),
+        (labels::VALUES_BROADCAST, r.attempt_count),
         ("stable", r.stable_count),
         ("lost", r.lost_count),
         ("never read", r.never_read_count),
@@ -511,11 +512,13 @@ pub fn report(r: &SetFullResult, opts: &TestOptions) -> Check {
     if let Some(q) = &r.stable_latencies {
         for (p, v) in &q.points {
             let label = if *p == 0.0 {
-                "stable latency min".to_owned()
+                "stable latency, minimum".to_owned()
+            } else if *p == 0.5 {
+                labels::MEDIAN_LATENCY.to_owned()
             } else if *p == 1.0 {
-                "stable latency max".to_owned()
+                labels::MAX_LATENCY.to_owned()
             } else {
-                format!("stable latency p{}", number(p * 100.0))
+                format!("stable latency, p{}", number(p * 100.0))
             };
             check = check.with_figure(Figure::new(label, format!("{v} ms")));
         }

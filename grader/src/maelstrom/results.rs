@@ -6,6 +6,7 @@
 //! learner (the plots judge nothing), and the course's budgets (3d, 3e, 5c), which Maelstrom
 //! never checks, are compared here.
 
+use crate::checkers::labels;
 use crate::manifest::{Budget, Limit};
 use crate::options::{Availability, Workload};
 use crate::value::Value;
@@ -295,19 +296,16 @@ fn broadcast_check(w: &Value, validity: Validity) -> Check {
     }
     check
         .figures
-        .push(Figure::new("values broadcast", attempts.to_string()));
+        .push(Figure::new(labels::VALUES_BROADCAST, attempts.to_string()));
     if lost > 0 {
         check
             .figures
             .push(Figure::new("values lost", lost.to_string()));
     }
     if let Some(lat) = w.get("stable-latencies") {
-        for (label, point) in [("median", 0.5), ("maximum", 1.0)] {
+        for (label, point) in [(labels::MEDIAN_LATENCY, 0.5), (labels::MAX_LATENCY, 1.0)] {
             if let Some(ms) = quantile(lat, point) {
-                check.figures.push(Figure::new(
-                    format!("stable latency, {label}"),
-                    format!("{ms} ms"),
-                ));
+                check.figures.push(Figure::new(label, format!("{ms} ms")));
             }
         }
     }
@@ -733,17 +731,17 @@ fn net_check(n: &Value) -> Check {
     if let Some(x) = n.path(&["servers", "msgs-per-op"]).and_then(Value::as_f64) {
         check
             .figures
-            .push(Figure::new("msgs-per-op (servers)", format_ratio(x)));
+            .push(Figure::new(labels::SERVER_MSGS_PER_OP, format_ratio(x)));
     }
     if let Some(x) = n.path(&["all", "msgs-per-op"]).and_then(Value::as_f64) {
         check
             .figures
-            .push(Figure::new("msgs-per-op (all)", format_ratio(x)));
+            .push(Figure::new(labels::ALL_MSGS_PER_OP, format_ratio(x)));
     }
     if let Some(x) = n.path(&["servers", "msg-count"]).and_then(Value::as_int) {
         check
             .figures
-            .push(Figure::new("messages between servers", x.to_string()));
+            .push(Figure::new(labels::SERVER_MESSAGES, x.to_string()));
     }
     check
 }
@@ -817,7 +815,7 @@ pub fn budget_check(results: &Value, level_id: &str, budget: &Budget) -> Option<
         }
     };
     judge(
-        "msgs-per-op (servers)",
+        labels::SERVER_MSGS_PER_OP,
         "",
         results
             .path(&["net", "servers", "msgs-per-op"])
@@ -827,13 +825,13 @@ pub fn budget_check(results: &Value, level_id: &str, budget: &Budget) -> Option<
     let latencies = results.path(&["workload", "stable-latencies"]);
     let latency = |p: f64| latencies.and_then(|l| quantile(l, p)).map(|x| x as f64);
     judge(
-        "stable latency, median",
+        labels::MEDIAN_LATENCY,
         " ms",
         latency(0.5),
         budget.median_latency_ms,
     );
     judge(
-        "stable latency, maximum",
+        labels::MAX_LATENCY,
         " ms",
         latency(1.0),
         budget.max_latency_ms,

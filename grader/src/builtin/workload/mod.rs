@@ -5,15 +5,17 @@
 //! an indeterminate operation, and an optional per-node setup. Each workload is one module; the
 //! interpreter drives them all the same way.
 //!
-//! Adding one (g-counter, kafka, txn-rw-register): write a module with a [`Workload`] (its
-//! generator; `final_step`/`final_time_limit` for a final phase; `observe` if the generator
-//! reacts to results) and a [`WorkloadClient`] (RPCs through [`RpcClient::call`] with a closed
-//! [`super::schema::Schema`] per reply; failures through [`with_errors`], or straight to `:info`
-//! for the workloads Maelstrom does not wrap in `with-errors`), then list it in [`for_options`]
-//! and [`supported`].
+//! Adding one: write a module with a [`Workload`] (its generator; `final_step`/`final_time_limit`
+//! for a final phase; `observe` if the generator reacts to results) and a [`WorkloadClient`]
+//! (RPCs through [`RpcClient::call`] with a closed [`super::schema::Schema`] per reply; failures
+//! through [`with_errors`], or straight to `:info` through [`indeterminate`] for the workloads
+//! Maelstrom does not wrap in `with-errors`), then list it in [`for_options`] and [`supported`].
 
 mod broadcast;
 mod echo;
+mod g_counter;
+mod kafka;
+mod txn_rw_register;
 mod unique_ids;
 
 use std::time::Duration;
@@ -35,6 +37,10 @@ pub struct Invocation {
     pub value: Value,
     /// `:final? true` (the reads of a final phase).
     pub final_read: bool,
+    /// Other keys Jepsen's generator put on the op (kafka's `:seek-to-beginning?`, `:poll-ms`,
+    /// `:unseen`). They are recorded on the invocation and, as Jepsen's clients `assoc` onto the
+    /// invocation, on its completion too.
+    pub extra: Vec<(String, Value)>,
 }
 
 impl Invocation {
@@ -43,6 +49,7 @@ impl Invocation {
             f,
             value,
             final_read: false,
+            extra: Vec::new(),
         }
     }
 }
@@ -222,8 +229,9 @@ pub trait Workload: Send + std::fmt::Debug {
         None
     }
 
-    /// Learns how an operation ended (generators that react to results, like kafka's).
-    fn observe(&mut self, _op: &Invocation, _completion: &Completion) {}
+    /// Learns how an operation of `thread` ended (generators that react to results, like
+    /// kafka's, whose final phase follows each thread's own polls).
+    fn observe(&mut self, _thread: usize, _op: &Invocation, _completion: &Completion) {}
 
     /// Per-node setup through that node's setup client (broadcast sends `topology`). The client
     /// is handed back: it stays open, idle, until the end of the test.
@@ -241,16 +249,22 @@ pub fn for_options(opts: &TestOptions) -> Option<Box<dyn Workload>> {
         WorkloadName::Echo => Some(Box::new(echo::Echo)),
         WorkloadName::UniqueIds => Some(Box::new(unique_ids::UniqueIds)),
         WorkloadName::Broadcast => Some(Box::new(broadcast::Broadcast::new(opts))),
-        WorkloadName::GCounter | WorkloadName::Kafka | WorkloadName::TxnRwRegister => None,
+        WorkloadName::GCounter => Some(Box::new(g_counter::GCounter::default())),
+        WorkloadName::Kafka => Some(Box::new(kafka::Kafka::new(opts))),
+        WorkloadName::TxnRwRegister => Some(Box::new(txn_rw_register::TxnRwRegister::new(opts))),
     }
 }
 
 /// Whether [`for_options`] knows the workload.
 pub fn supported(workload: WorkloadName) -> bool {
-    matches!(
-        workload,
-        WorkloadName::Echo | WorkloadName::UniqueIds | WorkloadName::Broadcast
-    )
+    match workload {
+        WorkloadName::Echo
+        | WorkloadName::UniqueIds
+        | WorkloadName::Broadcast
+        | WorkloadName::GCounter
+        | WorkloadName::Kafka
+        | WorkloadName::TxnRwRegister => true,
+    }
 }
 
 /// A reply body as Maelstrom records it in an op's value: top-level keys become keywords,
