@@ -188,7 +188,10 @@ fn write_verdict(level: &Level, verdict: &Verdict, run_dir: &Path) {
     let json = serde_json::to_string_pretty(&verdict.to_json()).unwrap_or_default();
     for (name, contents) in [("verdict.txt", text), ("verdict.json", json)] {
         if let Err(e) = std::fs::write(run_dir.join(name), contents) {
-            eprintln!("grader: could not write {name} in {}: {e}", run_dir.display());
+            eprintln!(
+                "grader: could not write {name} in {}: {e}",
+                run_dir.display()
+            );
         }
     }
 }

@@ -2,8 +2,10 @@
 //! Ignored by default (each takes 10–40 s); run with
 //! `cargo test -p grader --test builtin_figures -- --ignored --nocapture --test-threads 1`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
 use std::time::Instant;
 
 use grader::builtin::{self, RunRecord};
@@ -11,18 +13,7 @@ use grader::history::{OpType, Process};
 use grader::options::TestOptions;
 
 fn node(name: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "-q", "-p", "test-nodes"])
-        .current_dir(&root)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    target.join("debug").join(name)
+    support::test_node(name)
 }
 
 /// Runs a test, prints its figures, and returns the record with the run directory (and the

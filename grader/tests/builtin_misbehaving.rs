@@ -3,38 +3,17 @@
 //! learner would read. The cases run concurrently; the slowest (broadcast's final phase) takes
 //! the 10 s recovery wait plus a few seconds.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+mod support;
 
 use grader::builtin::{self, RunRecord};
 use grader::history::OpType;
 use grader::options::TestOptions;
 use grader::verdict::Validity;
 
-/// Builds the test nodes once and returns the directory holding their binaries.
-fn node_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "test-nodes"])
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building test-nodes failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        target.join("debug")
-    })
-}
-
 fn run(node: &str, flags: &[&str]) -> RunRecord {
     let opts = TestOptions::parse(flags).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let bin = node_dir().join(node);
+    let bin = support::test_node(node);
     builtin::run(&opts, &bin, dir.path()).unwrap()
 }
 
@@ -47,7 +26,7 @@ const ECHO_3S: &[&str] = &["-w", "echo", "--node-count", "1", "--time-limit", "3
 /// Runs every case on its own thread, so that their waits overlap.
 #[test]
 fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
-    node_dir();
+    support::test_node(""); // build once, before the threads start
     let cases: Vec<(&str, fn())> = vec![
         ("not-json", not_json),
         ("mute", mute),
@@ -154,7 +133,7 @@ fn missing_binary() {
 fn raw_echo() {
     let opts = TestOptions::parse(ECHO_3S).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let r = builtin::run(&opts, &node_dir().join("raw-echo"), dir.path()).unwrap();
+    let r = builtin::run(&opts, &support::test_node("raw-echo"), dir.path()).unwrap();
     assert!(!r.aborted);
     assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
     let pairs = r.history.pairs();

@@ -5,10 +5,9 @@
 //! must fail for its bug. The cases run concurrently; the slowest (g-counter's 10 s recovery wait
 //! after a 5 s run) bounds the file at about 20 s.
 
+mod support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
 use grader::builtin::{self, RunRecord};
 use grader::checkers;
@@ -17,25 +16,6 @@ use grader::manifest::Budget;
 use grader::options::TestOptions;
 use grader::value::Value;
 use grader::verdict::{Check, Validity};
-
-/// Builds the test nodes once and returns the directory holding their binaries.
-fn node_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "-q", "-p", "test-nodes"])
-            .current_dir(&root)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building test-nodes failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        target.join("debug")
-    })
-}
 
 /// One run and its verdict's checks.
 struct Outcome {
@@ -107,7 +87,7 @@ impl Outcome {
 fn run(node: &str, flags: &[&str]) -> Outcome {
     let opts = TestOptions::parse(flags).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let record = builtin::run(&opts, &node_dir().join(node), dir.path()).unwrap();
+    let record = builtin::run(&opts, &support::test_node(node), dir.path()).unwrap();
     let budget = Budget {
         msgs_per_op: None,
         median_latency_ms: None,
@@ -134,7 +114,7 @@ fn run(node: &str, flags: &[&str]) -> Outcome {
 
 #[test]
 fn g_counter_kafka_and_txn_run_and_are_judged() {
-    node_dir();
+    support::test_node(""); // build once, before the threads start
     let cases: Vec<(&str, fn())> = vec![
         ("g-counter", g_counter),
         ("g-counter lose-adds", g_counter_losing_adds),

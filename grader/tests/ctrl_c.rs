@@ -15,9 +15,7 @@ fn processes_running(exe: &Path) -> Vec<u32> {
     entries
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe)
-        })
+        .filter(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|p| p == exe))
         .collect()
 }
 
@@ -52,7 +50,8 @@ fn ctrl_c_stops_the_grader_and_every_node() {
         .expect("the grader starts");
 
     assert!(
-        wait_until(Duration::from_secs(20), || processes_running(&node).len() == 5),
+        wait_until(Duration::from_secs(20), || processes_running(&node).len()
+            == 5),
         "the five nodes of level 3b never started"
     );
     let status = Command::new("kill")
@@ -67,7 +66,8 @@ fn ctrl_c_stops_the_grader_and_every_node() {
     assert!(exited, "the grader did not stop on Ctrl-C");
     assert_eq!(grader.wait().unwrap().code(), Some(130), "Ctrl-C exits 130");
     assert!(
-        wait_until(Duration::from_secs(5), || processes_running(&node).is_empty()),
+        wait_until(Duration::from_secs(5), || processes_running(&node)
+            .is_empty()),
         "nodes outlived the grader: {:?}",
         processes_running(&node)
     );

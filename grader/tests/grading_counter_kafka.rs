@@ -30,7 +30,12 @@ fn level_4_passes_five_runs_of_the_solution_and_fails_a_blind_write() {
 
     let blind_run = runs.pop().unwrap();
     for (i, run) in runs.iter().enumerate() {
-        assert!(run[0].passed(), "solution run {} of 5:\n{}", i + 1, describe("4", run));
+        assert!(
+            run[0].passed(),
+            "solution run {} of 5:\n{}",
+            i + 1,
+            describe("4", run)
+        );
     }
     let workload = blind_run[0].check("workload").expect("a workload check");
     assert_eq!(
@@ -39,7 +44,11 @@ fn level_4_passes_five_runs_of_the_solution_and_fails_a_blind_write() {
         "{}",
         describe("4", &blind_run)
     );
-    assert!(workload.summary.contains("final read"), "{}", workload.summary);
+    assert!(
+        workload.summary.contains("final read"),
+        "{}",
+        workload.summary
+    );
 }
 
 #[test]
@@ -56,7 +65,11 @@ fn kafka_levels_pass_the_solution_and_fail_uncoordinated_or_wasteful_logs() {
     for (id, run) in [("5a", &runs[0]), ("5b", &runs[1]), ("5c", &runs[2])] {
         assert!(run[0].passed(), "{}", describe(id, run));
     }
-    assert!(msgs_per_op(&runs[2][0]) <= 2.0, "{}", describe("5c", &runs[2]));
+    assert!(
+        msgs_per_op(&runs[2][0]) <= 2.0,
+        "{}",
+        describe("5c", &runs[2])
+    );
 
     let uncoordinated = &runs[3][0];
     assert!(

@@ -103,3 +103,24 @@ pub fn concurrently<T: Send>(cases: Vec<Box<dyn FnOnce() -> T + Send + '_>>) -> 
             .collect()
     })
 }
+
+/// The raw-protocol test nodes (the `test-nodes` package, debug build), built once per test
+/// binary: returns the path of the one named.
+pub fn test_node(name: &str) -> PathBuf {
+    use std::sync::OnceLock;
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "-q", "-p", "test-nodes"])
+            .current_dir(workspace())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building test-nodes failed");
+        std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace().join("target"))
+            .join("debug")
+    });
+    dir.join(name)
+}
