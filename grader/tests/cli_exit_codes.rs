@@ -75,3 +75,23 @@ fn a_failing_node_exits_1_and_list_exits_0() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("6c"), "{}", text(&out));
 }
+
+#[test]
+fn repeat_runs_the_level_again_and_passes_only_if_every_run_passes() {
+    let wrong = support::broken_node("echo-wrong-text");
+    let wrong = wrong.to_str().unwrap();
+    let (failing, passing) = std::thread::scope(|s| {
+        let failing = s.spawn(|| grader(&["1", "--bin", wrong, "--repeat", "2"]));
+        let passing = s.spawn(|| grader(&["1", "--solution", "--repeat", "2"]));
+        (failing.join().unwrap(), passing.join().unwrap())
+    });
+
+    let stdout = String::from_utf8_lossy(&failing.stdout);
+    assert_eq!(failing.status.code(), Some(1), "{}", text(&failing));
+    assert!(stdout.contains("attempt 2 of 2"), "{}", text(&failing));
+    assert!(stdout.contains("0 of 2 runs passed"), "{}", text(&failing));
+
+    assert_eq!(passing.status.code(), Some(0), "{}", text(&passing));
+    let stdout = String::from_utf8_lossy(&passing.stdout);
+    assert!(stdout.contains("2 of 2 runs passed"), "{}", text(&passing));
+}
