@@ -13,6 +13,7 @@ pub mod kafka;
 pub mod net;
 pub mod set_full;
 pub mod stats;
+pub mod stricter;
 pub mod txn;
 pub mod unique_ids;
 

@@ -93,6 +93,12 @@ pub fn explain(path: &Path, level: Option<&Level>) -> Result<Verdict, ExplainErr
             Some(&folder),
         )),
     }
+    let judged_opts = run_opts
+        .clone()
+        .or_else(|| level.and_then(|l| l.options().into_iter().next()));
+    if let (Some(opts), Some(_)) = (&judged_opts, &value) {
+        checks.extend(super::stricter_checks(opts, &folder));
+    }
     add_level_notes(&mut checks, level, matched.as_ref(), value.as_ref(), notes);
     if let (Some(level), Some(opts)) = (level, run_opts.as_ref()) {
         let (_, diffs) = compare(opts, level);

@@ -29,3 +29,24 @@ pub use engine::{
 pub use explain::{explain, ExplainError};
 pub use install::{install, InstallError, RELEASE_SHA256, RELEASE_URL};
 pub use run::{run, Progress, RunError};
+
+/// The course's checks beyond Maelstrom's (duplicates in broadcast reads, G0 under
+/// read-uncommitted), made from the run's `history.edn` when it kept one. A history that cannot
+/// be read adds a note rather than hiding the rest of the verdict.
+pub fn stricter_checks(
+    opts: &crate::options::TestOptions,
+    store_folder: &std::path::Path,
+) -> Vec<crate::verdict::Check> {
+    let Ok(text) = std::fs::read_to_string(store_folder.join("history.edn")) else {
+        return Vec::new();
+    };
+    match crate::history::History::from_edn(&text) {
+        Ok(history) => crate::checkers::stricter::checks(opts, &history),
+        Err(e) => vec![crate::verdict::Check::new(
+            "beyond maelstrom",
+            crate::verdict::Validity::Valid,
+            "the course's stricter checks were skipped: history.edn could not be read",
+        )
+        .with_details([e.to_string()])],
+    }
+}

@@ -233,12 +233,17 @@ fn judge(
     let mut checks = Vec::new();
     match text {
         Some(text) => match edn::parse(&text) {
-            Ok(value) => checks.extend(results::checks(
-                &value,
-                Some(level.workload),
-                opts.and_then(|o| o.availability),
-                Some((level.id, &level.budget)),
-            )),
+            Ok(value) => {
+                checks.extend(results::checks(
+                    &value,
+                    Some(level.workload),
+                    opts.and_then(|o| o.availability),
+                    Some((level.id, &level.budget)),
+                ));
+                if let (Some(opts), Some(dir)) = (opts, store_dir) {
+                    checks.extend(super::stricter_checks(opts, dir));
+                }
+            }
             Err(e) => checks.push(Check::invalid(
                 "crash",
                 format!("Maelstrom's results.edn could not be read: {e}"),

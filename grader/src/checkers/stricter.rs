@@ -1,0 +1,156 @@
+//! The course's checks beyond Maelstrom's, for runs Maelstrom itself judged.
+//!
+//! Maelstrom's broadcast checker never reports a read that lists a value twice (its filter is
+//! inverted), and its txn-rw-register checker misses write cycles (G0) under read-uncommitted
+//! (maelstrom issue #56). The builtin engine's checkers catch both; when the Maelstrom engine or
+//! `grader explain` reads a real run, these checks add the same strictness from its
+//! `history.edn`, so that a verdict does not depend on the engine that produced it.
+
+use crate::checkers::{set_full, txn, who};
+use crate::history::History;
+use crate::options::{TestOptions, Workload};
+use crate::verdict::{Check, Validity};
+
+/// How many offending reads a check lists.
+const SHOWN: usize = 8;
+
+/// The checks Maelstrom does not make of this history, for its workload. Empty when the workload
+/// has none or the history shows nothing wrong.
+pub fn checks(opts: &TestOptions, history: &History) -> Vec<Check> {
+    match opts.workload {
+        Workload::Broadcast => duplicates(opts, history).into_iter().collect(),
+        Workload::TxnRwRegister => write_cycles(opts, history).into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads that list a value more than once.
+fn duplicates(opts: &TestOptions, history: &History) -> Option<Check> {
+    let result = set_full::analyze(history);
+    let dupes = &result.duplicate_reads;
+    if dupes.is_empty() {
+        return None;
+    }
+    let details = dupes.iter().take(SHOWN).map(|d| {
+        let values: Vec<String> = d.values.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
+        format!(
+            "the read of {} completed at {:.3} s (op {}) listed {}",
+            who(opts, d.op.process),
+            d.op.time as f64 / 1e9,
+            d.op.index,
+            values.join(", ")
+        )
+    });
+    Some(
+        Check::invalid(
+            "duplicates",
+            format!(
+                "{} of the reads listed a value more than once; Maelstrom's checker never reports \
+                 this (its duplicate filter is inverted), the course does: keep values in a set",
+                dupes.len()
+            ),
+        )
+        .with_details(details),
+    )
+}
+
+/// Anomalies the consistency models forbid that Maelstrom's checker does not find.
+fn write_cycles(opts: &TestOptions, history: &History) -> Option<Check> {
+    let analysis = txn::analyze(history, &opts.consistency_models);
+    let missed =
+        analysis.validity == Validity::Invalid && analysis.maelstrom_validity != Validity::Invalid;
+    if !missed {
+        return None;
+    }
+    let mut check = txn::render(&analysis);
+    check.name = "beyond maelstrom".to_owned();
+    check.summary = format!(
+        "{} (Maelstrom's checker misses this: its issue #56)",
+        check.summary
+    );
+    check.figures.clear();
+    Some(check)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::{Op, OpType, Process};
+    use crate::value::Value;
+
+    fn opts(flags: &[&str]) -> TestOptions {
+        TestOptions::parse(flags).unwrap()
+    }
+
+    fn op(kind: OpType, f: &str, value: Value) -> Op {
+        Op::new(kind, Process::Client(0), f, value)
+    }
+
+    #[test]
+    fn a_read_listing_a_value_twice_is_caught() {
+        let h = History::new(vec![
+            op(OpType::Invoke, "broadcast", Value::Int(1)),
+            op(OpType::Ok, "broadcast", Value::Int(1)),
+            op(OpType::Invoke, "read", Value::Nil),
+            op(
+                OpType::Ok,
+                "read",
+                Value::Vec(vec![Value::Int(1), Value::Int(1)]),
+            ),
+        ]);
+        let o = opts(&["-w", "broadcast", "--node-count", "1"]);
+        let checks = checks(&o, &h);
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        assert_eq!(checks[0].validity, Validity::Invalid);
+        assert!(
+            checks[0].details[0].contains("1 ×2"),
+            "{:?}",
+            checks[0].details
+        );
+    }
+
+    #[test]
+    fn clean_reads_and_other_workloads_add_nothing() {
+        let h = History::new(vec![
+            op(OpType::Invoke, "broadcast", Value::Int(1)),
+            op(OpType::Ok, "broadcast", Value::Int(1)),
+            op(OpType::Invoke, "read", Value::Nil),
+            op(OpType::Ok, "read", Value::Vec(vec![Value::Int(1)])),
+        ]);
+        let o = opts(&["-w", "broadcast", "--node-count", "1"]);
+        assert!(checks(&o, &h).is_empty());
+        let echo = opts(&["-w", "echo"]);
+        assert!(checks(&echo, &h).is_empty());
+    }
+
+    #[test]
+    fn a_write_cycle_maelstrom_misses_is_caught_and_a_clean_history_is_not() {
+        use crate::checkers::txn::synth::{history, Injection, SynthOptions};
+        let o = opts(&[
+            "-w",
+            "txn-rw-register",
+            "--consistency-models",
+            "read-uncommitted",
+        ]);
+        let clean = history(&SynthOptions {
+            txns: 2_000,
+            ..SynthOptions::default()
+        });
+        assert!(checks(&o, &clean).is_empty());
+
+        let cycle = history(&SynthOptions {
+            txns: 2_000,
+            inject: Some(Injection::G0),
+            ..SynthOptions::default()
+        });
+        let found = checks(&o, &cycle);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].validity, Validity::Invalid);
+        assert!(found[0].summary.contains("G0"), "{:?}", found[0].summary);
+        assert!(
+            found[0].summary.contains("issue #56"),
+            "{:?}",
+            found[0].summary
+        );
+    }
+}
