@@ -381,7 +381,8 @@ pub const LEVELS: &[Level] = &[
         partition_recheck: false,
         criteria: "both runs valid: no G0 (write cycle), every transaction succeeds under partitions",
         hints: &[
-            "Replicate writes to the other node; apply them in one agreed order (e.g. last writer wins by a timestamp).",
+            "Run each transaction in one go and answer at once; never wait for a peer half-way through one (interleaved writes are G0).",
+            "Replicate a transaction's writes after it completes, and agree on one order for conflicting writes so replicas converge.",
         ],
     },
     Level {
