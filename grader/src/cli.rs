@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use crate::grade::{self, NodeSource, Request};
 use crate::maelstrom::{self, Engine};
 use crate::manifest::{self, LEVELS};
+use crate::progress::Progress;
 use crate::{builtin, report};
 
 /// Grades a Gossip Glomers node: builds it, runs a level's Maelstrom workload against it, and
@@ -94,7 +95,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::List) => {
-            print!("{}", list());
+            let progress = Progress::load(&crate::build::workspace_root());
+            print!("{}", list(&progress));
             ExitCode::SUCCESS
         }
         Some(Command::Doctor) => doctor(),
@@ -153,6 +155,21 @@ fn install_maelstrom() -> ExitCode {
     }
 }
 
+/// Records the learner's pass and points at the next level.
+fn celebrate(request: &Request) {
+    let mut progress = Progress::load(&request.workspace);
+    if let Err(e) = progress.record_pass(request.level) {
+        eprintln!("grader: could not save your progress: {e}");
+    }
+    match progress.next() {
+        Some(next) => println!(
+            "Level {} done. Next: level {} · {} (cargo run -p grader -- {}).",
+            request.level.id, next.id, next.title, next.id
+        ),
+        None => println!("Every level passed. Well done!"),
+    }
+}
+
 fn unknown_level(id: &str) -> ExitCode {
     let ids: Vec<_> = LEVELS.iter().map(|l| l.id).collect();
     eprintln!(
@@ -162,24 +179,35 @@ fn unknown_level(id: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// The table `grader list` prints.
-pub fn list() -> String {
+/// The table `grader list` prints, with ✓ beside the levels the learner's node has passed.
+pub fn list(progress: &Progress) -> String {
     let mut out =
-        String::from("level  title                                            workload\n");
+        String::from("   level  title                                            workload\n");
     for level in LEVELS {
+        let mark = if progress.has_passed(level) {
+            "✓"
+        } else {
+            " "
+        };
         let note = if builtin::supports(level.workload) {
             ""
         } else {
             "  (not gradable by the builtin engine yet)"
         };
         out.push_str(&format!(
-            "{:<6} {:<48} {}{note}\n",
+            "{mark}  {:<6} {:<48} {}{note}\n",
             level.id,
             level.title,
             level.workload.name()
         ));
     }
-    out.push_str("\nGrade one with: cargo run -p grader -- <level>\n");
+    match progress.next() {
+        Some(next) => out.push_str(&format!(
+            "\nNext: cargo run -p grader -- {}   ({})\n",
+            next.id, next.title
+        )),
+        None => out.push_str("\nEvery level passed.\n"),
+    }
     out
 }
 
@@ -219,6 +247,9 @@ fn grade_level(args: GradeArgs) -> ExitCode {
                 println!("{}", report::render_summary(level, &verdicts));
             }
             if verdicts.iter().all(|v| v.passed()) {
+                if request.node == NodeSource::Learner {
+                    celebrate(&request);
+                }
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

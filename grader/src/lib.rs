@@ -17,6 +17,7 @@ pub mod maelstrom;
 pub mod manifest;
 pub mod netstats;
 pub mod options;
+pub mod progress;
 pub mod report;
 pub mod value;
 pub mod verdict;
