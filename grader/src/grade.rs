@@ -48,7 +48,7 @@ pub struct Request {
 pub enum GradeError {
     #[error(transparent)]
     Build(#[from] BuildError),
-    #[error("{0} does not exist or is not a file")]
+    #[error("{0} is a folder: --bin takes the node's executable")]
     NoBinary(PathBuf),
     #[error("level {level}: {source}")]
     Options { level: String, source: OptionsError },
@@ -81,12 +81,14 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str);
 pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf, GradeError> {
     let (learner, solution) = request.level.packages();
     let package = match &request.node {
+        // A path that is missing or not executable is the submission's failure, not the
+        // grader's: the engine diagnoses it as a FAIL (exit 1), as it would any node that
+        // cannot start. A folder, though, is a mistyped flag.
+        NodeSource::Binary(path) if path.is_dir() => {
+            return Err(GradeError::NoBinary(path.clone()));
+        }
         NodeSource::Binary(path) => {
-            return if path.is_file() {
-                Ok(path.canonicalize().unwrap_or_else(|_| path.clone()))
-            } else {
-                Err(GradeError::NoBinary(path.clone()))
-            };
+            return Ok(path.canonicalize().unwrap_or_else(|_| path.clone()));
         }
         NodeSource::Learner => learner,
         NodeSource::Solution => solution,

@@ -27,7 +27,7 @@ fn text(out: &Output) -> String {
 fn usage_errors_exit_2_with_a_message() {
     for (args, says) in [
         (&["9"][..], "there is no level \"9\""),
-        (&["1", "--bin", "/no/such/node"], "does not exist"),
+        (&["1", "--bin", "/"], "is a folder"),
         (&["1", "--engine", "jvm"], "unknown engine"),
         (&["1", "--solution", "--bin", "x"], "cannot be used with"),
         (&[][..], "required"),
@@ -58,6 +58,14 @@ fn maelstrom_engine_without_maelstrom_says_how_to_get_it() {
         .expect("the grader runs");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("install-maelstrom"), "{}", text(&out));
+}
+
+#[test]
+fn a_submission_that_cannot_start_is_a_fail_with_a_diagnosis() {
+    let out = grader(&["1", "--bin", "/no/such/node"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("FAIL  level 1"), "{}", text(&out));
+    assert!(text(&out).contains("does not exist"), "{}", text(&out));
 }
 
 #[test]
