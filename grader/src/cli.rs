@@ -73,7 +73,7 @@ struct GradeArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// List the levels, their Maelstrom flags and what each needs.
+    /// List the levels, with ✓ beside those your node has passed.
     List,
     /// Check what the Maelstrom engine needs (Java 11+, Maelstrom, gnuplot, graphviz) and say how
     /// to fix what is missing.
