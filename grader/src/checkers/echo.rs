@@ -30,6 +30,8 @@ pub struct EchoError {
     /// The completion's whole value (for an `:ok`, the reply body).
     pub received: Value,
     pub kind: OpType,
+    /// The completion's `:error`, for a `:fail` (the error the node answered with).
+    pub error: Option<Value>,
 }
 
 /// What the echo checker computes.
@@ -79,6 +81,7 @@ pub fn analyze(history: &History) -> EchoResult {
                         sent: inv.value.clone(),
                         received: op.value.clone(),
                         kind: op.kind,
+                        error: op.error.clone(),
                     });
                 }
             }
@@ -113,18 +116,18 @@ pub fn report(r: &EchoResult, opts: &TestOptions) -> Check {
         ),
     };
     let details = r.errors.iter().take(SHOWN).map(|e| {
-        let what = if e.kind == OpType::Fail {
-            "failed with"
-        } else {
-            "got"
+        // A :fail's value is just the text that was sent; what the learner needs is the error.
+        let outcome = match (&e.error, e.kind) {
+            (Some(error), OpType::Fail) => format!("got the error {error}"),
+            (None, OpType::Fail) => "got an error".to_owned(),
+            _ => format!("got {}", e.received),
         };
         format!(
-            "op {} by {} at {}: sent {}, {what} {}",
+            "op {} by {} at {}: sent {}, {outcome}",
             e.complete_index,
             who(opts, e.process),
             seconds(e.time),
             e.sent,
-            e.received
         )
     });
     let mut check = Check::new("workload", r.validity(), summary)
