@@ -139,35 +139,19 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                 level.budget
             };
             let run_dir = new_run_dir(&runs_dir, level.id)?;
-            let mut label = run.label.to_owned();
-            if request.partition {
-                label = join_label(&label, "with partitions added");
-            }
-            if request.repeat > 1 {
-                label = join_label(&label, &format!("attempt {attempt} of {}", request.repeat));
-            }
-            let recovery = if opts.workload.has_final_phase() {
-                " plus 10 s of recovery and the final reads"
-            } else {
-                ""
-            };
-            let shown = if label.is_empty() {
-                String::new()
-            } else {
-                format!(" ({label})")
-            };
-            progress(&format!(
-                "running level {}{shown} against {} for {} s{recovery}…",
-                level.id,
-                bin.display(),
-                opts.time_limit.as_secs(),
-            ));
+            let label = run_label(request, run.label, attempt);
+            announce(progress, level, &label, &bin, &opts);
             let mut verdict = match &decision {
                 Decision::Builtin { .. } => run_builtin(level, &opts, &budget, &bin, &run_dir)?,
                 Decision::Maelstrom(install) => {
                     let run = maelstrom_run(level, i, &flags);
                     let progress = maelstrom::Progress::Condensed;
-                    maelstrom::run(install, level, &run, &bin, &run_dir, progress)?
+                    let mut verdict =
+                        maelstrom::run(install, level, &run, &bin, &run_dir, progress)?;
+                    if request.partition {
+                        verdict.checks.retain(|c| c.name != "budget");
+                    }
+                    verdict
                 }
             };
             verdict.run_label = (!label.is_empty()).then_some(label);
@@ -181,6 +165,39 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
         }
     }
     Ok(verdicts)
+}
+
+/// What distinguishes this run from the level's others: 6b's run label, the partition re-check,
+/// the attempt of a `--repeat`.
+fn run_label(request: &Request, manifest_label: &str, attempt: usize) -> String {
+    let mut label = manifest_label.to_owned();
+    if request.partition {
+        label = join_label(&label, "with partitions added");
+    }
+    if request.repeat > 1 {
+        label = join_label(&label, &format!("attempt {attempt} of {}", request.repeat));
+    }
+    label
+}
+
+/// Tells the person waiting what runs now and for how long.
+fn announce(progress: Progress<'_>, level: &Level, label: &str, bin: &Path, opts: &TestOptions) {
+    let recovery = if opts.workload.has_final_phase() {
+        " plus 10 s of recovery and the final reads"
+    } else {
+        ""
+    };
+    let shown = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" ({label})")
+    };
+    progress(&format!(
+        "running level {}{shown} against {} for {} s{recovery}…",
+        level.id,
+        bin.display(),
+        opts.time_limit.as_secs(),
+    ));
 }
 
 /// Leaves the verdict in the run folder: `verdict.txt` as the learner saw it, `verdict.json` for
