@@ -106,22 +106,7 @@ pub fn spawn(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .process_group(0);
-    let parent = std::process::id();
-    // SAFETY: the closure runs in the forked child before exec and only calls the
-    // async-signal-safe prctl, getppid and _exit. It asks the kernel to SIGKILL the node when
-    // the grader dies, and exits if the grader already died between fork and prctl.
-    #[allow(unsafe_code)]
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() as u32 != parent {
-                libc::_exit(137);
-            }
-            Ok(())
-        });
-    }
+    die_with_the_grader(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| {
         SpawnFailure(format!(
             "{id} could not be started from {}: {e}",
@@ -162,6 +147,32 @@ pub fn spawn(
         io,
     })
 }
+
+/// On Linux, asks the kernel to SIGKILL the node when the grader dies, however it dies (even
+/// SIGKILL), and exits at once if the grader already died between fork and that request.
+#[cfg(target_os = "linux")]
+fn die_with_the_grader(cmd: &mut Command) {
+    let parent = std::process::id();
+    // SAFETY: the closure runs in the forked child before exec and only calls the
+    // async-signal-safe prctl, getppid and _exit.
+    #[allow(unsafe_code)]
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() as u32 != parent {
+                libc::_exit(137);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Elsewhere (macOS) there is no parent-death signal: nodes are still killed when dropped, on
+/// Ctrl-C and at the end of a run; only a grader killed with SIGKILL can leave them behind.
+#[cfg(not(target_os = "linux"))]
+fn die_with_the_grader(_cmd: &mut Command) {}
 
 /// Kills every node (their whole process groups) and waits for them to be gone.
 pub async fn kill_all(ctx: &NodeContext, nodes: Vec<NodeHandle>) {
