@@ -214,6 +214,34 @@ fn g1b_intermediate_read() {
 }
 
 #[test]
+fn the_same_intermediate_read_twice_is_counted_twice_but_shown_once() {
+    let h = H::default()
+        .invoke(0, "[[:w 1 1] [:w 1 2]]")
+        .invoke(1, "[[:r 1 1] [:r 1 1]]")
+        .complete(1, OpType::Ok, "[[:r 1 1] [:r 1 1]]")
+        .complete(0, OpType::Ok, "[[:w 1 1] [:w 1 2]]")
+        .background()
+        .history();
+    let (a, check) = run(&h, "read-committed");
+    assert_eq!(
+        a.of_kind(AnomalyKind::G1b).count(),
+        2,
+        "Elle counts each read"
+    );
+    let examples = check
+        .details
+        .iter()
+        .filter(|d| d.trim_start().starts_with("- "))
+        .count();
+    assert_eq!(examples, 1, "{:#?}", check.details);
+    assert!(
+        check.details.iter().any(|d| d.contains("… and 1 more")),
+        "{:#?}",
+        check.details
+    );
+}
+
+#[test]
 fn g1c_circular_information_flow() {
     let h = H::default()
         .invoke(0, "[[:w 1 1] [:r 2 1]]")

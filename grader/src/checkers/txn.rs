@@ -699,7 +699,14 @@ pub fn render(analysis: &TxnAnalysis) -> Check {
             format!("allowed by {models}; information only")
         };
         details.push(format!("{kind}: {} case(s), {verdict}", all.len()));
-        for a in all.iter().take(EXAMPLES_SHOWN) {
+        // A transaction that reads the same value twice is two cases (Elle counts each read);
+        // showing both would only repeat the same lines.
+        let mut seen = std::collections::HashSet::new();
+        let distinct: Vec<_> = all
+            .iter()
+            .filter(|a| seen.insert(a.explanation.as_str()))
+            .collect();
+        for a in distinct.iter().take(EXAMPLES_SHOWN) {
             let beyond = match a.maelstrom_kind {
                 Some(k) if k == a.kind => String::new(),
                 Some(k) => format!(" [beyond Maelstrom, which files this under {k}]"),
@@ -713,8 +720,9 @@ pub fn render(analysis: &TxnAnalysis) -> Check {
                 details.push(format!("      {s}"));
             }
         }
-        if all.len() > EXAMPLES_SHOWN {
-            details.push(format!("  … and {} more", all.len() - EXAMPLES_SHOWN));
+        let shown = distinct.len().min(EXAMPLES_SHOWN);
+        if all.len() > shown {
+            details.push(format!("  … and {} more", all.len() - shown));
         }
     }
     if !analysis.not.is_empty() {
