@@ -40,10 +40,14 @@ fn convert(value: &edn_format::Value) -> Value {
         E::Keyword(k) => Value::Keyword(qualified(k.namespace(), k.name())),
         E::Integer(i) => Value::Int(*i),
         E::Float(f) => Value::Float(f.into_inner()),
-        E::BigInt(b) => b
-            .to_string()
-            .parse::<i64>()
-            .map_or_else(|_| Value::Str(b.to_string()), Value::Int),
+        E::BigInt(b) => {
+            let digits = b.to_string();
+            match (digits.parse::<i64>(), digits.parse::<i128>()) {
+                (Ok(i), _) => Value::Int(i),
+                (_, Ok(i)) => Value::BigInt(i),
+                _ => Value::Str(digits),
+            }
+        }
         E::BigDec(d) => d
             .to_string()
             .parse::<f64>()
@@ -96,5 +100,25 @@ mod tests {
     fn rejects_broken_text_with_a_position() {
         let err = parse("{:a [1 2}").unwrap_err();
         assert!(err.to_string().contains("not valid EDN"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod bigint_tests {
+    use super::*;
+
+    #[test]
+    fn big_integers_round_trip_exactly() {
+        // Clojure prints integers beyond a long with an N suffix, as Value does.
+        let v = parse("[18446744073709551615N 9223372036854775808N 1]").unwrap();
+        assert_eq!(
+            v,
+            Value::Vec(vec![
+                Value::BigInt(18446744073709551615),
+                Value::BigInt(9223372036854775808),
+                Value::Int(1)
+            ])
+        );
+        assert_eq!(parse(&v.to_string()).unwrap(), v);
     }
 }

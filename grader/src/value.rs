@@ -15,6 +15,9 @@ pub enum Value {
     Nil,
     Bool(bool),
     Int(i64),
+    /// An integer outside `i64` (a `u64` id with the high bit set, a Clojure `BigInt`): kept
+    /// exact, because ids that differ only in their low bits must stay different.
+    BigInt(i128),
     Float(f64),
     Str(String),
     /// A keyword, stored without its leading colon (`:ok` is `Keyword("ok")`).
@@ -61,6 +64,7 @@ impl Value {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Int(i) => Some(*i as f64),
+            Value::BigInt(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
             _ => None,
         }
@@ -131,9 +135,10 @@ impl Value {
         match json {
             serde_json::Value::Null => Value::Nil,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => match n.as_i64() {
-                Some(i) => Value::Int(i),
-                None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => Value::Int(i),
+                (None, Some(u)) => Value::BigInt(i128::from(u)),
+                _ => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
             serde_json::Value::String(s) => Value::Str(s.clone()),
             serde_json::Value::Array(a) => Value::Vec(a.iter().map(Value::from_json).collect()),
@@ -153,6 +158,9 @@ impl Value {
             Value::Nil => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
+            Value::BigInt(i) => u64::try_from(*i)
+                .map(J::from)
+                .unwrap_or_else(|_| J::String(i.to_string())),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
             Value::Str(s) | Value::Keyword(s) | Value::Symbol(s) => J::String(s.clone()),
             Value::Vec(v) | Value::Set(v) => J::Array(v.iter().map(Value::to_json).collect()),
@@ -176,7 +184,7 @@ impl Value {
         match self {
             Value::Nil => 0,
             Value::Bool(_) => 1,
-            Value::Int(_) => 2,
+            Value::Int(_) | Value::BigInt(_) => 2,
             Value::Float(_) => 3,
             Value::Str(_) => 4,
             Value::Keyword(_) => 5,
@@ -211,6 +219,9 @@ impl Ord for Value {
             (Value::Nil, Value::Nil) => Ordering::Equal,
             (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
             (Value::Int(a), Value::Int(b)) => a.cmp(b),
+            (Value::BigInt(a), Value::BigInt(b)) => a.cmp(b),
+            (Value::Int(a), Value::BigInt(b)) => i128::from(*a).cmp(b),
+            (Value::BigInt(a), Value::Int(b)) => a.cmp(&i128::from(*b)),
             (Value::Float(a), Value::Float(b)) => a.total_cmp(b),
             (Value::Str(a), Value::Str(b))
             | (Value::Keyword(a), Value::Keyword(b))
@@ -235,7 +246,8 @@ impl Hash for Value {
         match self {
             Value::Nil => {}
             Value::Bool(b) => b.hash(state),
-            Value::Int(i) => i.hash(state),
+            Value::Int(i) => i128::from(*i).hash(state),
+            Value::BigInt(i) => i.hash(state),
             Value::Float(f) => f.to_bits().hash(state),
             Value::Str(s) | Value::Keyword(s) | Value::Symbol(s) => s.hash(state),
             Value::Vec(v) | Value::Set(v) => v.hash(state),
@@ -286,6 +298,7 @@ impl fmt::Display for Value {
             Value::Nil => f.write_str("nil"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
+            Value::BigInt(i) => write!(f, "{i}N"),
             Value::Float(x) if x.fract() == 0.0 && x.is_finite() => write!(f, "{x:.1}"),
             Value::Float(x) => write!(f, "{x}"),
             Value::Str(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
@@ -341,6 +354,16 @@ mod tests {
         assert_eq!(v.get_value(&"value".into()), Some(&Value::Float(3.0)));
         assert_eq!(v.get_value(&"n".into()), Some(&Value::Int(3)));
         assert_eq!(v.to_json(), json);
+    }
+
+    #[test]
+    fn integers_beyond_i64_stay_exact_and_distinct() {
+        let a = Value::from_json(&serde_json::json!(18446744073709551615u64));
+        let b = Value::from_json(&serde_json::json!(18446744073709551614u64));
+        assert_eq!(a, Value::BigInt(18446744073709551615));
+        assert_ne!(a, b);
+        assert_eq!(a.to_json(), serde_json::json!(18446744073709551615u64));
+        assert_eq!(a.to_string(), "18446744073709551615N");
     }
 
     #[test]

@@ -49,8 +49,11 @@ fn clojure_compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Nil, Nil) => Some(Ordering::Equal),
         (Nil, _) => Some(Ordering::Less),
         (_, Nil) => Some(Ordering::Greater),
-        (Int(x), Int(y)) => Some(x.cmp(y)),
-        (Int(_) | Float(_), Int(_) | Float(_)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        // Integers of any size compare exactly (Value's order is numeric across them).
+        (Int(_) | BigInt(_), Int(_) | BigInt(_)) => Some(a.cmp(b)),
+        (Int(_) | BigInt(_) | Float(_), Int(_) | BigInt(_) | Float(_)) => {
+            a.as_f64()?.partial_cmp(&b.as_f64()?)
+        }
         (Bool(x), Bool(y)) => Some(x.cmp(y)),
         (Str(x), Str(y)) | (Keyword(x), Keyword(y)) | (Symbol(x), Symbol(y)) => Some(x.cmp(y)),
         // Vectors compare by length first, then element by element.
@@ -227,5 +230,16 @@ mod tests {
             Value::from("1"),
         ]));
         assert_eq!(r.validity(), Validity::Invalid);
+    }
+
+    #[test]
+    fn u64_ids_that_differ_only_in_low_bits_are_distinct() {
+        // Beyond 2^53 a float cannot tell these apart; the checker must.
+        let ids: Vec<Value> = [u64::MAX, u64::MAX - 1, (1 << 63) + 1, 1 << 63]
+            .iter()
+            .map(|id| Value::from_json(&serde_json::json!(id)))
+            .collect();
+        let r = analyze(&generate(&ids));
+        assert_eq!(r.validity(), Validity::Valid, "{r:?}");
     }
 }
