@@ -124,7 +124,7 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
         .unwrap_or_else(|| request.workspace.join("runs"));
     let mut verdicts = Vec::new();
     for attempt in 1..=request.repeat.max(1) {
-        for (i, run) in level.runs.iter().enumerate() {
+        for run in level.runs {
             let mut flags: Vec<&str> = run.flags.to_vec();
             if request.partition && !flags.contains(&"--nemesis") {
                 flags.extend(["--nemesis", "partition"]);
@@ -144,7 +144,10 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
             let mut verdict = match &decision {
                 Decision::Builtin { .. } => run_builtin(level, &opts, &budget, &bin, &run_dir)?,
                 Decision::Maelstrom(install) => {
-                    let run = maelstrom_run(level, i, &flags);
+                    let run = crate::manifest::Run {
+                        label: run.label,
+                        flags: &flags,
+                    };
                     let progress = maelstrom::Progress::Condensed;
                     let mut verdict =
                         maelstrom::run(install, level, &run, &bin, &run_dir, progress)?;
@@ -238,24 +241,6 @@ pub fn run_builtin(
     verdict.run_dir = Some(run_dir.to_path_buf());
     verdict.seconds = Some(started.elapsed().as_secs_f64());
     Ok(verdict)
-}
-
-/// The manifest's run, or — when `--partition` added flags — a run with those flags. The Maelstrom
-/// engine takes a manifest `Run`, whose flags are `'static`; this one-off leak per graded run is
-/// the price of keeping that type simple.
-fn maelstrom_run(level: &Level, index: usize, flags: &[&str]) -> crate::manifest::Run {
-    let run = level.runs[index];
-    if run.flags == flags {
-        return run;
-    }
-    let owned: Vec<&'static str> = flags
-        .iter()
-        .map(|f| &*Box::leak(f.to_string().into_boxed_str()))
-        .collect();
-    crate::manifest::Run {
-        label: run.label,
-        flags: Box::leak(owned.into_boxed_slice()),
-    }
 }
 
 fn join_label(a: &str, b: &str) -> String {

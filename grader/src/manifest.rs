@@ -57,11 +57,12 @@ pub struct Budget {
 
 /// One Maelstrom run of a level. Most levels have one; 6b has two.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Run {
+pub struct Run<'a> {
     /// Shown when a level has more than one run.
-    pub label: &'static str,
-    /// The flags after `maelstrom test --bin BIN`, exactly as Maelstrom takes them.
-    pub flags: &'static [&'static str],
+    pub label: &'a str,
+    /// The flags after `maelstrom test --bin BIN`, exactly as Maelstrom takes them. The manifest's
+    /// are `'static`; a re-check with partitions added borrows flags built at run time.
+    pub flags: &'a [&'a str],
 }
 
 /// One level of the course.
@@ -73,7 +74,7 @@ pub struct Level {
     /// The folder under `challenges/` and `solutions/` (and the node's package name).
     pub challenge: &'static str,
     pub workload: Workload,
-    pub runs: &'static [Run],
+    pub runs: &'static [Run<'static>],
     pub budget: Budget,
     /// Whether `--partition` may add `--nemesis partition` (3d and 3e ask for that re-check).
     pub partition_recheck: bool,

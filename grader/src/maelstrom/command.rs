@@ -8,7 +8,7 @@ use crate::options::TestOptions;
 ///
 /// The program is named `maelstrom`; the engine replaces it with the wrapper it found or with
 /// `java -jar …/maelstrom.jar`.
-pub fn command_line(_level: &Level, run: &Run, bin: &str) -> Vec<String> {
+pub fn command_line(_level: &Level, run: &Run<'_>, bin: &str) -> Vec<String> {
     let mut argv: Vec<String> = ["maelstrom", "test", "--bin", bin]
         .into_iter()
         .map(str::to_owned)

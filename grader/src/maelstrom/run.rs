@@ -66,7 +66,7 @@ const HEARTBEAT: Duration = Duration::from_secs(5);
 pub fn run(
     install: &Installation,
     level: &Level,
-    run: &Run,
+    run: &Run<'_>,
     bin: &Path,
     run_dir: &Path,
     progress: Progress,
@@ -209,7 +209,7 @@ pub fn run(
 
 /// How long a run may take before it is stopped: four times its time limit (the final phase,
 /// analysis and JVM start-up come on top) plus five minutes, generous for kafka's checker.
-fn deadline(run: &Run) -> Duration {
+fn deadline(run: &Run<'_>) -> Duration {
     let limit = TestOptions::parse(run.flags)
         .map(|o| o.time_limit)
         .unwrap_or(Duration::from_secs(60));
