@@ -477,8 +477,8 @@ mod tests {
         });
     }
 
-    #[tokio::test]
-    async fn echo_against_an_in_process_node() {
+    /// A wall clock and a network with no latency, seeded: the setup every test here shares.
+    fn instant_network() -> (Arc<dyn Clock>, Arc<Network>) {
         let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
         let net = Arc::new(Network::new(
             clock.clone(),
@@ -486,6 +486,12 @@ mod tests {
             StdRng::seed_from_u64(1),
             None,
         ));
+        (clock, net)
+    }
+
+    #[tokio::test]
+    async fn echo_against_an_in_process_node() {
+        let (clock, net) = instant_network();
         spawn_echo_node(net.clone(), "n0");
         let opts = TestOptions::parse(&["-w", "echo", "--node-count", "1"]).unwrap();
         let workload = crate::builtin::workload::for_options(&opts).unwrap();
@@ -528,13 +534,7 @@ mod tests {
 
     #[tokio::test]
     async fn rate_zero_is_idle_while_the_nemesis_alternates() {
-        let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
-        let net = Arc::new(Network::new(
-            clock.clone(),
-            Latency::Constant(0),
-            StdRng::seed_from_u64(1),
-            None,
-        ));
+        let (clock, net) = instant_network();
         let nodes: Vec<String> = (0..3).map(|i| format!("n{i}")).collect();
         for n in &nodes {
             net.add_endpoint(n);
@@ -627,13 +627,7 @@ mod tests {
 
     #[tokio::test]
     async fn final_phase_waits_and_stops_at_its_cap() {
-        let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
-        let net = Arc::new(Network::new(
-            clock.clone(),
-            Latency::Constant(0),
-            StdRng::seed_from_u64(1),
-            None,
-        ));
+        let (clock, net) = instant_network();
         spawn_echo_node(net.clone(), "n0");
         let plan = Plan {
             nodes: vec!["n0".into()],
