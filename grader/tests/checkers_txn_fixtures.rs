@@ -100,12 +100,23 @@ fn level_6b_valid_run_is_valid_and_shows_the_same_boundary() {
     assert_eq!(a.validity, Validity::Valid);
     assert!(a.prohibited.is_empty());
     // Maelstrom found anomalies read-uncommitted allows, and printed the models they rule out;
-    // only a lost update explains `:not #{:ROLA :cursor-stability}`.
+    // only a lost update explains `:not #{:ROLA :cursor-stability}`. This run used Maelstrom
+    // 0.2.3 (Elle 0.1.6); the course judges as Maelstrom 0.2.4 (Elle 0.2.2) prints, which
+    // renamed ROLA update-atomic and no longer has causal-cerone and prefix imply it.
     assert!(a.kinds().contains(&AnomalyKind::LostUpdate));
+    let elle_0_2_2 = |names: Vec<String>| -> Vec<String> {
+        let mut names: Vec<String> = names
+            .into_iter()
+            .filter(|n| n != "causal-cerone" && n != "prefix")
+            .map(|n| if n == "ROLA" { "update-atomic".to_owned() } else { n })
+            .collect();
+        names.sort();
+        names
+    };
     let not: Vec<String> = a.not.iter().cloned().collect();
-    assert_eq!(not, keyword_set(&f.results, "not"));
+    assert_eq!(not, elle_0_2_2(keyword_set(&f.results, "not")));
     let also: Vec<String> = a.also_not.iter().cloned().collect();
-    assert_eq!(also, keyword_set(&f.results, "also-not"));
+    assert_eq!(also, elle_0_2_2(keyword_set(&f.results, "also-not")));
 }
 
 #[test]

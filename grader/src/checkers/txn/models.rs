@@ -3,9 +3,13 @@
 //! Which anomalies make a run invalid depends on the models the learner asked for (spec §7.9).
 //! Elle derives that from three small graphs: models imply weaker models, each model directly
 //! forbids some anomalies, and anomalies imply other anomalies (G0 implies G1c, …). The tables
-//! below are those graphs as Elle 0.2.0 has them (the Elle that Maelstrom 0.2.3/0.2.4 runs: it
-//! still calls update-atomic `ROLA`), so that both the verdict and the "not" boundary Maelstrom
-//! prints can be reproduced.
+//! below are those graphs as Elle 0.2.2 has them: Maelstrom 0.2.4, the version the course pins,
+//! depends on Jepsen 0.3.7, which pins Elle 0.2.2. Its names are the ones Maelstrom 0.2.4 prints
+//! in `:not` and `:also-not` (`read-uncommitted` for PL-1, `read-committed` for PL-2,
+//! `strong-serializable` for PL-SS, and `update-atomic`). Older runs read differently: Maelstrom
+//! 0.2.3 (Jepsen 0.3.1, Elle 0.1.6) called update-atomic `ROLA` and had causal-cerone imply it,
+//! so one of its lost updates printed `:not #{:ROLA :cursor-stability}` with `causal-cerone` and
+//! `prefix` among the `:also-not`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -34,7 +38,7 @@ const CANONICAL: &[(&str, &str)] = &[
 /// `a` implies each of `b…` (a history that satisfies `a` satisfies `b`). Friendly or canonical
 /// names; everything is canonicalised when the graph is built.
 const MODEL_IMPLIES: &[(&str, &[&str])] = &[
-    ("causal-cerone", &["ROLA", "read-atomic"]),
+    ("causal-cerone", &["read-atomic"]),
     ("consistent-view", &["cursor-stability", "monotonic-view"]),
     ("conflict-serializable", &["view-serializable"]),
     ("cursor-stability", &["read-committed", "PL-2"]),
@@ -45,7 +49,7 @@ const MODEL_IMPLIES: &[(&str, &[&str])] = &[
     ("monotonic-atomic-view", &["read-committed"]),
     ("monotonic-view", &["PL-2"]),
     ("monotonic-snapshot-read", &["PL-2"]),
-    ("parallel-snapshot-isolation", &["causal-cerone"]),
+    ("parallel-snapshot-isolation", &["causal-cerone", "update-atomic"]),
     ("prefix", &["causal-cerone"]),
     ("read-atomic", &["monotonic-atomic-view"]),
     ("read-committed", &["read-uncommitted"]),
@@ -53,7 +57,7 @@ const MODEL_IMPLIES: &[(&str, &[&str])] = &[
         "repeatable-read",
         &["cursor-stability", "monotonic-atomic-view"],
     ),
-    ("ROLA", &["read-atomic"]),
+    ("update-atomic", &["read-atomic"]),
     (
         "serializable",
         &["repeatable-read", "snapshot-isolation", "view-serializable"],
@@ -146,7 +150,7 @@ const MODEL_FORBIDS: &[(&str, &[&str])] = &[
         "repeatable-read",
         &["G1", "G2-item", "PL-2.99-cycle-exists", "lost-update"],
     ),
-    ("ROLA", &["lost-update"]),
+    ("update-atomic", &["lost-update"]),
     (
         "strict-serializable",
         &["G1", "G1c-realtime", "G2-realtime", "PL-SS-cycle-exists"],
@@ -421,6 +425,21 @@ mod tests {
     }
 
     #[test]
+    fn models_print_with_the_friendly_names_maelstrom_prints() {
+        assert_eq!(friendly("PL-1"), "read-uncommitted");
+        assert_eq!(friendly("PL-2"), "read-committed");
+        assert_eq!(friendly("PL-SS"), "strong-serializable");
+        assert_eq!(friendly("PL-3"), "serializable");
+        assert_eq!(friendly("read-atomic"), "read-atomic");
+        let m = Models::new();
+        // Read-atomic: read-committed's anomalies plus internal (spec §7.9).
+        let ra = m.prohibited(&["read-atomic".to_owned()]);
+        let rc = m.prohibited(&["read-committed".to_owned()]);
+        assert!(rc.is_subset(&ra) && ra.contains("internal"));
+        assert_eq!(ra.difference(&rc).collect::<Vec<_>>(), ["internal"]);
+    }
+
+    #[test]
     fn read_uncommitted_forbids_only_write_cycles() {
         let m = Models::new();
         let p = m.prohibited(&["read-uncommitted".to_owned()]);
@@ -458,18 +477,21 @@ mod tests {
     }
 
     #[test]
-    fn lost_update_rules_out_cursor_stability_and_rola_as_in_the_6b_fixture() {
+    fn lost_update_rules_out_cursor_stability_and_update_atomic_as_elle_0_2_2_names_them() {
         let m = Models::new();
         let (not, also) = m.boundary(&["lost-update"]);
-        assert_eq!(names(&not), ["ROLA", "cursor-stability"]);
+        assert_eq!(names(&not), ["cursor-stability", "update-atomic"]);
         assert!(also.contains("repeatable-read") && also.contains("strong-serializable"));
-        assert!(!also.contains("read-committed"));
+        assert!(also.contains("parallel-snapshot-isolation"));
+        // Elle 0.2.2 no longer has causal-cerone (nor prefix) imply update-atomic.
+        assert!(!also.contains("causal-cerone") && !also.contains("prefix"));
+        assert!(!also.contains("read-committed") && !also.contains("ROLA"));
     }
 
     #[test]
     fn knows_model_names() {
         let m = Models::new();
-        assert!(m.is_known("read-committed") && m.is_known("PL-2") && m.is_known("ROLA"));
+        assert!(m.is_known("read-committed") && m.is_known("PL-2") && m.is_known("update-atomic"));
         assert!(!m.is_known("read-comitted"));
     }
 }
