@@ -8,9 +8,11 @@
 pub mod availability;
 pub mod budget;
 pub mod echo;
+pub mod final_reads;
 pub mod g_counter;
 pub mod kafka;
 pub mod net;
+pub mod replies;
 pub mod set_full;
 pub mod stats;
 pub mod stricter;
@@ -35,7 +37,9 @@ pub mod labels {
 }
 
 /// Every check Maelstrom's composed checker would make of this history (`:stats`,
-/// `:availability`, `:net`, `:workload`), plus the course's budget when the level has one.
+/// `:availability`, `:net`, `:workload`), plus the course's own rules that a history shows
+/// (replies answer requests, every g-counter node answers a final read) and the course's budget
+/// when the level has one.
 pub fn evaluate(
     opts: &TestOptions,
     budget: &Budget,
@@ -76,6 +80,7 @@ pub fn evaluate(
         net::check(&net),
         workload,
     ];
+    checks.extend(stricter::course_checks(opts, history));
     let latencies = set_full.as_ref().and_then(|r| r.stable_latencies.as_ref());
     if let Some(b) = budget::check(budget, &net, latencies) {
         checks.push(b);

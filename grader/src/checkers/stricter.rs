@@ -6,7 +6,7 @@
 //! `grader explain` reads a real run, these checks add the same strictness from its
 //! `history.edn`, so that a verdict does not depend on the engine that produced it.
 
-use crate::checkers::{set_full, txn, who};
+use crate::checkers::{final_reads, replies, set_full, txn, who};
 use crate::history::History;
 use crate::options::{TestOptions, Workload};
 use crate::verdict::{Check, Validity};
@@ -17,11 +17,23 @@ const SHOWN: usize = 8;
 /// The checks Maelstrom does not make of this history, for its workload. Empty when the workload
 /// has none or the history shows nothing wrong.
 pub fn checks(opts: &TestOptions, history: &History) -> Vec<Check> {
-    match opts.workload {
+    let mut checks: Vec<Check> = match opts.workload {
         Workload::Broadcast => duplicates(opts, history).into_iter().collect(),
         Workload::TxnRwRegister => write_cycles(opts, history).into_iter().collect(),
         _ => Vec::new(),
-    }
+    };
+    checks.extend(course_checks(opts, history));
+    checks
+}
+
+/// The course's rules that neither engine's Maelstrom-faithful checkers make, judged the same
+/// way whichever engine produced the history: every reply answers its request, and every
+/// g-counter node answers a final read.
+pub fn course_checks(opts: &TestOptions, history: &History) -> Vec<Check> {
+    replies::check(opts, history)
+        .into_iter()
+        .chain(final_reads::check(opts, history))
+        .collect()
 }
 
 /// Reads that list a value more than once.
