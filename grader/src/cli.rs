@@ -88,6 +88,14 @@ enum Command {
     },
     /// Download Maelstrom 0.2.4 into the per-user cache and check its SHA-256.
     InstallMaelstrom,
+    /// Judge any history.edn (Maelstrom's or the grader's) with the builtin checkers.
+    Check {
+        /// A history.edn, or a run folder holding one.
+        history: PathBuf,
+        /// The level to judge it as.
+        #[arg(long)]
+        level: String,
+    },
 }
 
 /// Parses the command line and runs it.
@@ -102,6 +110,7 @@ pub fn run() -> ExitCode {
         Some(Command::Doctor) => doctor(),
         Some(Command::Explain { path, level }) => explain(&path, level.as_deref()),
         Some(Command::InstallMaelstrom) => install_maelstrom(),
+        Some(Command::Check { history, level }) => check_history(&history, &level),
         None => grade_level(cli.grade),
     }
 }
@@ -129,6 +138,26 @@ fn explain(path: &std::path::Path, level: Option<&str>) -> ExitCode {
                 Some(l) => println!("{}", report::render(l, &verdict)),
                 None => println!("{}", report::render_unlevelled(&verdict)),
             }
+            if verdict.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check_history(path: &std::path::Path, level: &str) -> ExitCode {
+    let Some(level) = manifest::level(level) else {
+        return unknown_level(level);
+    };
+    match crate::judge::check_history(path, level) {
+        Ok(verdict) => {
+            println!("{}", report::render(level, &verdict));
             if verdict.passed() {
                 ExitCode::SUCCESS
             } else {

@@ -4,7 +4,7 @@
 //! - [`manifest`] is the table of levels everything is driven by; [`options`] reads their flags.
 //! - [`builtin`] re-implements Maelstrom's harness in Rust; [`maelstrom`] shells out to the real one.
 //! - [`checkers`] are pure functions of a [`history::History`]; both engines report into a
-//!   [`verdict::Verdict`], which [`report`] prints.
+//!   [`verdict::Verdict`], which [`report`] prints. [`judge`] runs them on any history file.
 
 pub mod build;
 pub mod builtin;
@@ -13,6 +13,7 @@ pub mod cli;
 pub mod edn;
 pub mod grade;
 pub mod history;
+pub mod judge;
 pub mod maelstrom;
 pub mod manifest;
 pub mod netstats;

@@ -2,7 +2,8 @@
 //! `--nemesis partition`): the reference solution passes 6a, both runs of 6b and 6c with total
 //! availability; a node that lets reads see uncommitted state fails 6c, and one whose transactions
 //! wait half-way, so that concurrent writes interleave (G0), fails 6b — a G0 Maelstrom itself would
-//! miss under read-uncommitted (its issue #56).
+//! miss under read-uncommitted (its issue #56). A node whose replies leave out micro-ops fails 6a:
+//! a reply must answer its request.
 
 mod support;
 
@@ -23,16 +24,29 @@ fn workload_names(verdicts: &[Verdict], anomaly: &str) -> bool {
 fn transaction_levels_pass_the_solution_and_fail_dirty_or_interleaved_writes() {
     let dirty = broken_node("txn-dirty-reads");
     let interleaved = broken_node("txn-interleaved-writes");
+    let drops = broken_node("txn-drops-ops");
     let runs = concurrently(vec![
         Box::new(|| grade("6a", NodeSource::Solution)),
         Box::new(|| grade("6b", NodeSource::Solution)),
         Box::new(|| grade("6c", NodeSource::Solution)),
         Box::new(|| grade("6c", NodeSource::Binary(dirty.clone()))),
         Box::new(|| grade("6b", NodeSource::Binary(interleaved.clone()))),
+        Box::new(|| grade("6a", NodeSource::Binary(drops.clone()))),
     ]);
-    let [sixa, sixb, sixc, dirty_run, interleaved_run] = &runs[..] else {
+    let [sixa, sixb, sixc, dirty_run, interleaved_run, drops_run] = &runs[..] else {
         unreachable!()
     };
+
+    // A reply that leaves out a micro-op does not answer its request.
+    let report = describe("6a", drops_run);
+    assert!(!drops_run[0].passed(), "{report}");
+    let replies = drops_run[0].check("replies").expect("a replies check");
+    assert_eq!(replies.validity, Validity::Invalid, "{report}");
+    assert!(replies.details[0].starts_with("op "), "{report}");
+    assert!(replies.details[0].contains("micro-ops"), "{report}");
+    for v in sixa.iter().chain(sixb).chain(sixc) {
+        assert!(v.check("replies").is_none(), "{}", describe("6", sixa));
+    }
 
     assert!(sixa[0].passed(), "{}", describe("6a", sixa));
     assert_eq!(sixb.len(), 2, "6b is two runs");

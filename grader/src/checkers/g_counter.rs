@@ -19,6 +19,9 @@ pub struct GCounterResult {
     pub definite_sum: i64,
     /// Deltas of adds that may or may not have happened, in history order.
     pub indeterminate: Vec<i64>,
+    /// How many of those got a definite error reply: Maelstrom's counter client does not use
+    /// `with-errors`, so it records even an error that says the add did not happen as `:info`.
+    pub definite_errors: usize,
     /// Every acceptable final value, as sorted, disjoint, non-adjacent closed ranges.
     pub acceptable: Vec<(i64, i64)>,
     /// The values of successful final reads, in history order.
@@ -91,6 +94,11 @@ pub fn analyze(history: &History) -> GCounterResult {
             }
         } else {
             r.indeterminate.push(delta);
+            let definite = op
+                .error
+                .as_ref()
+                .is_some_and(|e| e.to_string().contains(":definite? true"));
+            r.definite_errors += usize::from(definite);
         }
     }
     r.definite_sum = definite;
@@ -162,11 +170,19 @@ pub fn check(history: &History) -> Check {
 /// Turns an analysis into the workload check.
 pub fn report(r: &GCounterResult, history: &History) -> Check {
     let acceptable = ranges(&r.acceptable);
+    let definite = match r.definite_errors {
+        0 => String::new(),
+        n => format!(
+            " ({n} of them got an error reply that says the add did not happen, yet Maelstrom's \
+             counter client records every error as indeterminate)"
+        ),
+    };
     let basis = if r.indeterminate.is_empty() {
         format!("the acknowledged adds sum to {}", r.definite_sum)
     } else {
         format!(
-            "the acknowledged adds sum to {}, and {} indeterminate adds may or may not count",
+            "the acknowledged adds sum to {}, and {} indeterminate adds may or may not \
+             count{definite}",
             r.definite_sum,
             r.indeterminate.len()
         )
@@ -175,8 +191,8 @@ pub fn report(r: &GCounterResult, history: &History) -> Check {
         format!("the counter checker cannot decide: {why}")
     } else if r.final_reads.is_empty() {
         format!(
-            "no final read succeeded, so there was nothing to check ({basis}; acceptable: \
-             {acceptable})"
+            "no final read succeeded, so Maelstrom's counter checker had nothing to check and \
+             calls that valid ({basis}; acceptable: {acceptable})"
         )
     } else if r.errors.is_empty() {
         format!(
@@ -253,6 +269,22 @@ mod tests {
         assert_eq!(r.acceptable, vec![(3, 3), (5, 5), (7, 7), (9, 9)]);
         // A non-final read is never judged, however wrong.
         assert_eq!(r.validity(), Validity::Valid);
+    }
+
+    #[test]
+    fn a_definite_error_still_counts_as_indeterminate_and_the_summary_says_so() {
+        let mut h = adds();
+        h.ops[3].error = Some(Value::Str(
+            "indeterminate: throw+: {:type :rpc-error, :code 11, :definite? true}".into(),
+        ));
+        let r = analyze(&h);
+        assert_eq!((r.indeterminate.len(), r.definite_errors), (2, 1));
+        let c = report(&r, &h);
+        assert!(
+            c.summary.contains("1 of them got an error reply that says the add did not happen"),
+            "{}",
+            c.summary
+        );
     }
 
     #[test]

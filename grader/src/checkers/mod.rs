@@ -62,23 +62,11 @@ pub fn evaluate(
     // The broadcast analysis feeds both the workload verdict and the latency budget.
     let set_full = (opts.workload == Workload::Broadcast).then(|| set_full::analyze(history));
 
-    let workload = match opts.workload {
-        Workload::Echo => echo::check(history, opts),
-        Workload::UniqueIds => unique_ids::check(history),
-        Workload::Broadcast => match &set_full {
-            Some(result) => set_full::report(result, opts),
-            None => set_full::check(history, opts),
-        },
-        Workload::GCounter => g_counter::check(history),
-        Workload::Kafka => kafka::check(history),
-        Workload::TxnRwRegister => txn::check(history, &opts.consistency_models),
-    };
-
     let mut checks = vec![
         stats::check(history),
         availability::check(history, opts.availability),
         net::check(&net),
-        workload,
+        workload(opts, history, set_full.as_ref()),
     ];
     checks.extend(stricter::course_checks(opts, history));
     let latencies = set_full.as_ref().and_then(|r| r.stable_latencies.as_ref());
@@ -86,6 +74,39 @@ pub fn evaluate(
         checks.push(b);
     }
     checks
+}
+
+/// Every check a history alone supports: Maelstrom's `:stats`, `:availability` and `:workload`,
+/// and the course's rules that a history shows. No `:net` and no budget: message counts live in
+/// the network journal, not in the history. This is what `grader check` judges.
+pub fn history_checks(opts: &TestOptions, history: &History) -> Vec<Check> {
+    let mut checks = vec![
+        stats::check(history),
+        availability::check(history, opts.availability),
+        workload(opts, history, None),
+    ];
+    checks.extend(stricter::course_checks(opts, history));
+    checks
+}
+
+/// Maelstrom's `:workload` check for the run's workload. `set_full` is the broadcast analysis
+/// when the caller has made it already.
+pub fn workload(
+    opts: &TestOptions,
+    history: &History,
+    set_full: Option<&set_full::SetFullResult>,
+) -> Check {
+    match opts.workload {
+        Workload::Echo => echo::check(history, opts),
+        Workload::UniqueIds => unique_ids::check(history),
+        Workload::Broadcast => match set_full {
+            Some(result) => set_full::report(result, opts),
+            None => set_full::check(history, opts),
+        },
+        Workload::GCounter => g_counter::check(history),
+        Workload::Kafka => kafka::check(history),
+        Workload::TxnRwRegister => txn::check(history, &opts.consistency_models),
+    }
 }
 
 /// The node a client process talked to: thread `process mod threads` talks to node

@@ -83,11 +83,41 @@ pub fn analyze(history: &History) -> StatsResult {
             *r.errors
                 .entry(op.f.clone())
                 .or_default()
-                .entry(error.to_string())
+                .entry(error_shape(&error.to_string()))
                 .or_default() += 1;
         }
     }
     r
+}
+
+/// An error's text with its message ids left out (`in_reply_to 17` becomes `in_reply_to …`), so
+/// that the same failure repeated on every request counts as one error, not hundreds.
+pub fn error_shape(text: &str) -> String {
+    const IDS: [&str; 2] = ["in_reply_to", "msg_id"];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((at, marker)) = IDS
+        .iter()
+        .filter_map(|m| rest.find(m).map(|i| (i, *m)))
+        .min_by_key(|(i, _)| *i)
+    {
+        let after = at + marker.len();
+        out.push_str(&rest[..after]);
+        rest = &rest[after..];
+        let gap = rest
+            .find(|c: char| !matches!(c, '"' | '\\' | ':' | '=' | ' '))
+            .unwrap_or(rest.len());
+        let digits = rest[gap..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - gap);
+        if digits > 0 {
+            out.push_str(&rest[..gap]);
+            out.push('…');
+            rest = &rest[gap + digits..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Checks that every kind of operation succeeded at least once.
@@ -239,5 +269,33 @@ mod error_tests {
             "{:?}",
             c.details
         );
+    }
+
+    #[test]
+    fn errors_that_differ_only_in_message_ids_are_one_error() {
+        let mut rows = Vec::new();
+        for i in 0..629u64 {
+            rows.push((2 * i, Invoke, 0, "read", Value::Nil));
+            rows.push((2 * i + 1, Info, 0, "read", Value::Nil));
+        }
+        let mut h = history(&rows);
+        for (i, op) in h.ops.iter_mut().filter(|op| op.kind == Info).enumerate() {
+            let text = format!(
+                "indeterminate: throw+: {{:type :rpc-error, :code 13, :body {{:code 13, \
+                 :in_reply_to {i}, :text \"boom\", :type \"error\"}}}}; raw {{\"msg_id\":{}}}",
+                i + 7
+            );
+            op.error = Some(Value::Str(text));
+        }
+        let c = report(&analyze(&h));
+        let line = c
+            .details
+            .iter()
+            .find(|d| d.contains("most common error"))
+            .expect("a most common error");
+        assert!(line.ends_with("(629×)"), "{line}");
+        assert!(line.contains(":in_reply_to …,") && line.contains(":…}"), "{line}");
+        assert_eq!(error_shape("code 11, msg_id 3"), "code 11, msg_id …");
+        assert_eq!(error_shape("no ids here 42"), "no ids here 42");
     }
 }

@@ -96,7 +96,10 @@ pub fn explain(path: &Path, level: Option<&Level>) -> Result<Verdict, ExplainErr
     let judged_opts = run_opts
         .clone()
         .or_else(|| level.and_then(|l| l.options().into_iter().next()));
-    if let (Some(opts), Some(_)) = (&judged_opts, &value) {
+    if let (Some(opts), Some(results)) = (&judged_opts, &value) {
+        if workload_checker_crashed(results) {
+            fall_back_to_builtin(&mut checks, opts, &folder);
+        }
         checks.extend(super::stricter_checks(opts, &folder));
     }
     add_level_notes(&mut checks, level, matched.as_ref(), value.as_ref(), notes);
@@ -127,6 +130,41 @@ pub fn explain(path: &Path, level: Option<&Level>) -> Result<Verdict, ExplainErr
     }
     verdict.run_dir = Some(folder);
     Ok(verdict)
+}
+
+/// Whether Maelstrom's workload checker threw: Jepsen then records `{:valid? :unknown :error …}`
+/// (or, when the whole analysis threw, an `:error` and no `:workload`) instead of a verdict.
+fn workload_checker_crashed(results: &crate::value::Value) -> bool {
+    match results.get("workload") {
+        Some(w) => w.get("error").is_some(),
+        None => results.get("error").is_some(),
+    }
+}
+
+/// Replaces the crashed workload check with the builtin checker's verdict on the run's
+/// `history.edn`, saying that it did. Without a readable history the crash stands.
+fn fall_back_to_builtin(checks: &mut Vec<Check>, opts: &TestOptions, folder: &Path) {
+    let Ok(text) = std::fs::read_to_string(folder.join("history.edn")) else {
+        return;
+    };
+    let Ok(history) = crate::history::History::from_edn(&text) else {
+        return;
+    };
+    let crashed = checks.iter().position(|c| c.name == "workload");
+    let why = crashed
+        .and_then(|i| checks[i].details.first().cloned())
+        .filter(|d| !d.is_empty())
+        .map(|d| format!(" ({d})"))
+        .unwrap_or_default();
+    let mut check = crate::checkers::workload(opts, &history, None);
+    check.summary = format!(
+        "Maelstrom's workload checker crashed{why}, so the grader's builtin checker judged          history.edn instead: {}",
+        check.summary
+    );
+    match crashed {
+        Some(i) => checks[i] = check,
+        None => checks.insert(0, check),
+    }
 }
 
 /// The run folder and its `results.edn` (absent for a crashed run) for whatever was given.
@@ -343,6 +381,50 @@ mod tests {
         assert_eq!(v.level, "6a");
         assert!(!v.passed());
         assert!(v.check("budget").unwrap().details[0].contains("looks like level 6c's"));
+    }
+
+    #[test]
+    fn a_crashed_workload_checker_falls_back_to_the_builtin_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = run_folder(
+            tmp.path(),
+            "-w txn-rw-register --bin ./txn --node-count 1 --time-limit 20 --rate 1000 \
+             --concurrency 2n --consistency-models read-uncommitted --availability total",
+        );
+        std::fs::write(
+            run.join("results.edn"),
+            "{:stats {:valid? true, :count 2, :ok-count 2},
+              :availability {:valid? true, :ok-fraction 1.0},
+              :workload {:valid? :unknown,
+                         :error {:via [{:type java.lang.IllegalStateException,
+                                        :message \"Duplicate key 1\"}]}},
+              :valid? :unknown}",
+        )
+        .unwrap();
+        let history = "\
+{:index 0, :time 0, :type :invoke, :process 0, :f :txn, :value [[:w 1 2]]}
+{:index 1, :time 5, :type :ok, :process 0, :f :txn, :value [[:w 1 2]]}
+{:index 2, :time 6, :type :invoke, :process 1, :f :txn, :value [[:r 1 nil]]}
+{:index 3, :time 9, :type :ok, :process 1, :f :txn, :value [[:r 1 2]]}
+";
+        std::fs::write(run.join("history.edn"), history).unwrap();
+        let v = explain(tmp.path(), None).unwrap();
+        let w = v.check("workload").unwrap();
+        assert_eq!(w.validity, Validity::Valid, "{w:?}");
+        assert!(
+            w.summary.starts_with(
+                "Maelstrom's workload checker crashed (Duplicate key 1), so the grader's builtin"
+            ),
+            "{}",
+            w.summary
+        );
+        assert!(v.passed(), "{:#?}", v.checks);
+
+        // Without a history, the crash stands: unknown, so no pass.
+        std::fs::remove_file(run.join("history.edn")).unwrap();
+        let v = explain(tmp.path(), None).unwrap();
+        assert_eq!(v.check("workload").unwrap().validity, Validity::Unknown);
+        assert!(!v.passed());
     }
 
     #[test]

@@ -31,6 +31,16 @@ fn counted(kind: AnomalyType, n: usize) -> String {
     format!("{} ×{n} (:{})", kind.plain(), kind.keyword())
 }
 
+/// How many of `kind` the analysis found, counted as the figures count them: `:unseen` is one
+/// case per key in Jepsen's result, but the learner counts messages.
+fn how_many(analysis: &KafkaAnalysis, kind: AnomalyType) -> usize {
+    if kind == AnomalyType::Unseen {
+        analysis.unseen_count()
+    } else {
+        analysis.cases(kind).len()
+    }
+}
+
 pub(crate) fn check(analysis: &KafkaAnalysis) -> Check {
     let stats = &analysis.stats;
     let summary = match analysis.validity {
@@ -38,7 +48,7 @@ pub(crate) fn check(analysis: &KafkaAnalysis) -> Check {
             let allowed: Vec<String> = analysis
                 .error_types()
                 .into_iter()
-                .map(|t| counted(t, analysis.cases(t).len()))
+                .map(|t| counted(t, how_many(analysis, t)))
                 .collect();
             let mut s = format!(
                 "every acknowledged message was polled, in order, at consistent offsets ({} ok sends and {} ok polls over {} keys)",
@@ -60,7 +70,7 @@ pub(crate) fn check(analysis: &KafkaAnalysis) -> Check {
             let found: Vec<String> = analysis
                 .bad_error_types
                 .iter()
-                .map(|t| counted(*t, analysis.cases(*t).len()))
+                .map(|t| counted(*t, how_many(analysis, *t)))
                 .collect();
             let first = analysis
                 .bad_error_types

@@ -134,3 +134,25 @@ fn worst_lag_measures_a_poll_that_missed_an_acknowledged_send() {
     // Offset 0 was known at t=2000 (the send's ok); the poll was invoked at t=3000.
     assert_eq!((worst.lag, worst.time, worst.process), (1_000, 3_000, 1));
 }
+
+#[test]
+fn the_summary_counts_unseen_messages_as_the_figure_does() {
+    // Three acknowledged sends to key "1", of which a poll returned only the first; nothing
+    // polled key "2" at all.
+    let mut ops = Vec::new();
+    ops.extend(send_ok(0, "1", 0, 10));
+    ops.extend(send_ok(0, "1", 1, 11));
+    ops.extend(send_ok(0, "1", 2, 12));
+    ops.extend(send_ok(0, "2", 0, 20));
+    ops.extend(poll_ok(1, "1", &[(0, 10)]));
+    let history = History::new(ops);
+    let check = super::check(&history);
+    let unseen = check
+        .figures
+        .iter()
+        .find(|f| f.label == "unseen messages")
+        .expect("an unseen figure");
+    assert_eq!(unseen.value, "3", "{check:?}");
+    assert!(check.summary.contains("×3 (:unseen)"), "{}", check.summary);
+    assert!(!check.summary.contains("×2 (:unseen)"), "{}", check.summary);
+}
