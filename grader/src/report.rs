@@ -44,11 +44,7 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
     // The reason: every check that is not valid, worst first; or what passing means.
     let failures: Vec<_> = verdict.failures().collect();
     if failures.is_empty() {
-        let criteria = verdict
-            .criteria
-            .as_deref()
-            .unwrap_or_else(|| level.map_or("every check passed", |l| l.criteria));
-        let _ = writeln!(out, "  ✓ {criteria}");
+        let _ = writeln!(out, "  ✓ {}", passing_criteria(level, verdict));
     }
     for check in &failures {
         let mark = if check.validity == Validity::Unknown {
@@ -57,16 +53,7 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
             "✗"
         };
         let _ = writeln!(out, "  {mark} {}: {}", check.name, check.summary);
-        for line in check.details.iter().take(MAX_DETAILS) {
-            let _ = writeln!(out, "      {line}");
-        }
-        if check.details.len() > MAX_DETAILS {
-            let _ = writeln!(
-                out,
-                "      … and {} more",
-                check.details.len() - MAX_DETAILS
-            );
-        }
+        write_details(&mut out, &check.details);
     }
 
     // The figures, aligned, with limits where the level sets them. A figure the budget repeats
@@ -108,23 +95,23 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
             && !routine.contains(&check.name.as_str())
         {
             let _ = writeln!(out, "  note ({}): {}", check.name, check.summary);
-            for line in check.details.iter().take(MAX_DETAILS) {
-                let _ = writeln!(out, "      {line}");
-            }
+            write_details(&mut out, &check.details);
         }
     }
 
-    let hints = level.map_or(&[][..], |l| l.hints);
-    if let (false, Some(level), false) = (verdict.passed(), level, hints.is_empty()) {
-        out.push_str("\nHints:\n");
-        for hint in hints {
-            let _ = writeln!(out, "  • {hint}");
+    if let (false, Some(level)) = (verdict.passed(), level) {
+        let hints = hints_for(level, verdict);
+        if !hints.is_empty() {
+            out.push_str("\nHints:\n");
+            for hint in hints {
+                let _ = writeln!(out, "  • {hint}");
+            }
+            let _ = writeln!(
+                out,
+                "  • More in course.md, chapter for level {}.",
+                level.id
+            );
         }
-        let _ = writeln!(
-            out,
-            "  • More in course.md, chapter for level {}.",
-            level.id
-        );
     }
 
     if verdict.run_dir.is_some() || verdict.seconds.is_some() {
@@ -143,6 +130,75 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
     out
 }
 
+/// Writes up to [`MAX_DETAILS`] evidence lines, then "… and N more", N counting the items left
+/// out: a hidden line that itself says "… and K more …" stands for K items, any other for one.
+fn write_details(out: &mut String, details: &[String]) {
+    for line in details.iter().take(MAX_DETAILS) {
+        let _ = writeln!(out, "      {line}");
+    }
+    let hidden: usize = details
+        .iter()
+        .skip(MAX_DETAILS)
+        .map(|line| items_in(line))
+        .sum();
+    if hidden > 0 {
+        let _ = writeln!(out, "      … and {hidden} more");
+    }
+}
+
+/// How many items an evidence line stands for: K for "… and K more …", else 1.
+fn items_in(line: &str) -> usize {
+    line.trim_start()
+        .strip_prefix("… and ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap_or(1)
+}
+
+/// What passing meant. A level with several runs (6b) is passed by all of them together, so one
+/// run's verdict claims only its own part.
+fn passing_criteria(level: Option<&Level>, verdict: &Verdict) -> String {
+    if let Some(criteria) = &verdict.criteria {
+        return criteria.clone();
+    }
+    match level {
+        Some(l) if l.runs.len() > 1 => {
+            let run = verdict
+                .run_label
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            format!(
+                "every check of this run{run} passed; level {} needs all {} of its runs to pass",
+                l.id,
+                l.runs.len()
+            )
+        }
+        Some(l) => l.criteria.to_owned(),
+        None => "every check passed".to_owned(),
+    }
+}
+
+/// Checks whose failure says the node did not run or talk properly at all: the level's hints,
+/// which are about its design, do not apply until those are fixed.
+const NODE_FAULTS: [&str; 3] = ["nodes", "build", "flags"];
+
+/// The level's hints when they match the failure; for a node that crashed or broke the protocol,
+/// the one hint that does.
+fn hints_for(level: &Level, verdict: &Verdict) -> Vec<&'static str> {
+    let faults: Vec<&str> = verdict.failures().map(|c| c.name.as_str()).collect();
+    if faults.contains(&"nodes") {
+        return vec![
+            "A node crashed or broke the protocol: fix that first (its stderr log is in the run \
+             folder); the level's own hints apply once it runs cleanly.",
+        ];
+    }
+    if faults.iter().all(|f| NODE_FAULTS.contains(f)) {
+        return Vec::new();
+    }
+    level.hints.to_vec()
+}
+
 /// One line per verdict when a level ran several times (`--repeat`, or 6b's two runs).
 pub fn render_summary(level: &Level, verdicts: &[Verdict]) -> String {
     let passed = verdicts.iter().filter(|v| v.passed()).count();
@@ -159,6 +215,9 @@ pub fn render_summary(level: &Level, verdicts: &[Verdict]) -> String {
         level.title,
         verdicts.len()
     );
+    if passed == verdicts.len() && verdicts.len() >= level.runs.len() {
+        let _ = writeln!(out, "  ✓ {}", level.criteria);
+    }
     for (i, v) in verdicts.iter().enumerate() {
         let label = v.run_label.as_deref().unwrap_or("");
         let reason = v
@@ -196,6 +255,59 @@ mod tests {
         assert!(text.contains("✗ budget: msgs-per-op is over"), "{text}");
         assert!(text.contains("(limit < 30) ✗ not met"), "{text}");
         assert!(text.contains("Hints:"), "{text}");
+    }
+
+    #[test]
+    fn more_counts_the_items_left_out_not_the_lines() {
+        let lvl = level("3b").unwrap();
+        let mut details: Vec<String> = (0..10).map(|i| format!("read op {i} listed 1 ×2")).collect();
+        details.push("… and 8,093 more reads with repeated values".to_owned());
+        let v = Verdict::new(
+            "3b",
+            EngineName::Builtin,
+            vec![Check::invalid("workload", "a read returned 1 2 times").with_details(details)],
+        );
+        let text = render(lvl, &v);
+        // 8 shown; 2 read lines and the 8,093 they summarise are left out.
+        assert!(text.contains("… and 8095 more"), "{text}");
+        assert!(!text.contains("… and 3 more"), "{text}");
+    }
+
+    #[test]
+    fn one_run_of_six_b_does_not_claim_both_and_the_summary_does() {
+        let lvl = level("6b").unwrap();
+        let mut v = Verdict::new("6b", EngineName::Builtin, vec![Check::valid("workload", "ok")]);
+        v.run_label = Some("without partitions".to_owned());
+        let text = render(lvl, &v);
+        assert!(!text.contains("both runs valid"), "{text}");
+        assert!(text.contains("this run (without partitions) passed"), "{text}");
+        let mut other = v.clone();
+        other.run_label = Some("with partitions".to_owned());
+        let summary = render_summary(lvl, &[v.clone(), other]);
+        assert!(summary.contains("both runs valid"), "{summary}");
+        assert!(!render_summary(lvl, &[v]).contains("both runs valid"));
+    }
+
+    #[test]
+    fn design_hints_stay_away_from_a_node_that_crashed() {
+        let lvl = level("5c").unwrap();
+        let v = Verdict::new(
+            "5c",
+            EngineName::Builtin,
+            vec![
+                Check::invalid("nodes", "n1 exited with status 101, 3.2 s after it started"),
+                Check::invalid("stats", "no poll ever succeeded"),
+            ],
+        );
+        let text = render(lvl, &v);
+        assert!(!text.contains("one owner"), "{text}");
+        assert!(text.contains("A node crashed or broke the protocol"), "{text}");
+        let v = Verdict::new(
+            "5c",
+            EngineName::Builtin,
+            vec![Check::invalid("budget", "over the level's budget")],
+        );
+        assert!(render(lvl, &v).contains("one owner"));
     }
 
     #[test]

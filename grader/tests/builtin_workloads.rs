@@ -88,11 +88,7 @@ fn run(node: &str, flags: &[&str]) -> Outcome {
     let opts = TestOptions::parse(flags).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let record = builtin::run(&opts, &support::test_node(node), dir.path()).unwrap();
-    let budget = Budget {
-        msgs_per_op: None,
-        median_latency_ms: None,
-        max_latency_ms: None,
-    };
+    let budget = Budget::default();
     let checks = checkers::evaluate(&opts, &budget, &record.history, &record.net);
     // Shown with --nocapture, and on failure.
     let invocations = record

@@ -81,13 +81,21 @@ pub fn check(budget: &Budget, net: &NetStats, latencies: Option<&Quantiles>) -> 
         Check::new(
             "budget",
             Validity::Valid,
-            format!("within the level's budget: {}", within.join(", ")),
+            format!(
+                "within the level's budget ({}): {}",
+                budget.set_by.words(),
+                within.join(", ")
+            ),
         )
     } else {
         Check::new(
             "budget",
             Validity::Invalid,
-            format!("over the level's budget: {}", over.join("; ")),
+            format!(
+                "over the level's budget ({}): {}",
+                budget.set_by.words(),
+                over.join("; ")
+            ),
         )
         .with_details(within.into_iter().map(|w| format!("within: {w}")))
     };
@@ -164,5 +172,20 @@ mod tests {
     fn inclusive_limits_allow_the_limit() {
         let c = check(&level("5c").unwrap().budget, &net(Some(2.0)), None).unwrap();
         assert_eq!(c.validity, Validity::Valid, "{c:?}");
+    }
+
+    #[test]
+    fn a_limit_says_whose_it_is() {
+        let c = check(&level("5c").unwrap().budget, &net(Some(2.5)), None).unwrap();
+        assert!(
+            c.summary.contains("the course's own limit: Fly.io sets no number here and \
+                                Maelstrom checks none"),
+            "{}",
+            c.summary
+        );
+        let q = Quantiles::of(&[500]).unwrap();
+        let c = check(&level("3d").unwrap().budget, &net(Some(50.0)), Some(&q)).unwrap();
+        assert!(c.summary.contains("Fly.io's targets"), "{}", c.summary);
+        assert!(!c.summary.contains("course's own"), "{}", c.summary);
     }
 }

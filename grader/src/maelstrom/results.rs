@@ -840,7 +840,8 @@ pub fn budget_check(results: &Value, level_id: &str, budget: &Budget) -> Option<
         Check::invalid(
             "budget",
             format!(
-                "over level {level_id}'s budget, which Maelstrom itself never checks: {}",
+                "over level {level_id}'s budget ({}): {}",
+                budget.set_by.words(),
                 over.join("; ")
             ),
         )
@@ -854,7 +855,10 @@ pub fn budget_check(results: &Value, level_id: &str, budget: &Budget) -> Option<
             ),
         )
     } else {
-        Check::valid("budget", format!("within level {level_id}'s budget"))
+        Check::valid(
+            "budget",
+            format!("within level {level_id}'s budget ({})", budget.set_by.words()),
+        )
     };
     Some(Check { figures, ..check })
 }
