@@ -19,6 +19,16 @@ pub enum BuildError {
     /// The code did not compile: the learner's problem, with cargo's own messages.
     #[error("`{package}` does not compile:\n{messages}")]
     Compile { package: String, messages: String },
+    /// `--workspace` names a folder that is not there.
+    #[error("the workspace folder {} does not exist", .0.display())]
+    NoWorkspace(PathBuf),
+    /// `--workspace` names a folder that holds no Cargo workspace with the package.
+    #[error("{} is not a Cargo workspace with a `{package}` package: {why}", .path.display())]
+    NotAWorkspace {
+        path: PathBuf,
+        package: String,
+        why: String,
+    },
     /// The package built but produced no executable.
     #[error("`{package}` built, but cargo reported no executable for it")]
     NoExecutable { package: String },
@@ -56,6 +66,17 @@ pub fn build_executables(
     workspace: &Path,
     package: &str,
 ) -> Result<Vec<(String, PathBuf)>, BuildError> {
+    if !workspace.is_dir() {
+        return Err(BuildError::NoWorkspace(workspace.to_path_buf()));
+    }
+    let not_a_workspace = |why: &str| BuildError::NotAWorkspace {
+        path: workspace.to_path_buf(),
+        package: package.to_owned(),
+        why: why.to_owned(),
+    };
+    if !workspace.join("Cargo.toml").is_file() {
+        return Err(not_a_workspace("it has no Cargo.toml"));
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut child = Command::new(&cargo)
         .args([
@@ -109,6 +130,16 @@ pub fn build_executables(
     })?;
     let messages = stderr_reader.join().unwrap_or_default();
     if !status.success() {
+        // cargo's own complaints about the workspace, not the learner's code.
+        for (says, why) in [
+            ("did not match any packages", "cargo finds no such package there"),
+            ("could not find `Cargo.toml`", "it has no Cargo.toml"),
+            ("failed to parse manifest", "its Cargo.toml cannot be read"),
+        ] {
+            if messages.contains(says) {
+                return Err(not_a_workspace(why));
+            }
+        }
         return Err(BuildError::Compile {
             package: package.to_owned(),
             messages: compiler_messages(&messages),

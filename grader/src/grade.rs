@@ -50,6 +50,9 @@ pub enum GradeError {
     Build(#[from] BuildError),
     #[error("{0} is a folder: --bin takes the node's executable")]
     NoBinary(PathBuf),
+    /// `--bin` names something that cannot be started at all.
+    #[error("{0}")]
+    BadBinary(String),
     #[error("level {level}: {source}")]
     Options { level: String, source: OptionsError },
     #[error(transparent)]
@@ -81,14 +84,13 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str);
 pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf, GradeError> {
     let (learner, solution) = request.level.packages();
     let package = match &request.node {
-        // A path that is missing or not executable is the submission's failure, not the
-        // grader's: the engine diagnoses it as a FAIL (exit 1), as it would any node that
-        // cannot start. A folder, though, is a mistyped flag.
+        // A path that is missing, a folder, not executable or a script whose interpreter is
+        // missing never starts: a usage or environment problem (exit 2), with no level hints.
         NodeSource::Binary(path) if path.is_dir() => {
             return Err(GradeError::NoBinary(path.clone()));
         }
         NodeSource::Binary(path) => {
-            return Ok(path.canonicalize().unwrap_or_else(|_| path.clone()));
+            return builtin::process::resolve_binary(path).map_err(|e| GradeError::BadBinary(e.0));
         }
         NodeSource::Learner => learner,
         NodeSource::Solution => solution,

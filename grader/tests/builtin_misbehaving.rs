@@ -40,6 +40,16 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         ("panics", panics),
         ("wrong-init", wrong_init),
         ("blank-line", blank_line),
+        ("unfinished-line", unfinished_line),
+        ("stderr-bytes", stderr_bytes),
+        ("stdout-bytes", stdout_bytes),
+        ("odd-json", odd_json),
+        ("src-spoof", src_spoof),
+        ("flood", flood),
+        ("huge-line", huge_line),
+        ("stderr-flood", stderr_flood),
+        ("forks-daemon", forks_daemon),
+        ("closes-stdout", closes_stdout),
     ];
     let handles: Vec<_> = cases
         .into_iter()
@@ -50,6 +60,140 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         .filter_map(|(name, h)| h.join().is_err().then_some(name))
         .collect();
     assert!(failed.is_empty(), "failed cases: {failed:?}");
+    // Every case above ran in this process at once (floods, a 200 MB line, a stderr flood): the
+    // peak is an upper bound of what any one of them cost the grader.
+    if let Some(peak) = peak_rss_mb() {
+        eprintln!("peak RSS of the grader running every misbehaving node at once: {peak} MB");
+        assert!(peak < 500, "the grader grew to {peak} MB");
+    }
+}
+
+/// The process's peak resident set (VmHWM), in MB, where /proc tells it.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+fn run_with(bin: &std::path::Path, flags: &[&str]) -> (RunRecord, tempfile::TempDir) {
+    let opts = TestOptions::parse(flags).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = builtin::run(&opts, bin, dir.path()).unwrap();
+    (r, dir)
+}
+
+fn all_echoes_ok(r: &RunRecord) -> bool {
+    let pairs = r.history.pairs();
+    !pairs.is_empty() && pairs.iter().all(|(_, d)| d.is_some_and(|d| d.kind == OpType::Ok))
+}
+
+fn unfinished_line() {
+    // The second reply is cut off for good; at teardown that half line is not held against n0.
+    let r = run("unfinished-line", ECHO_3S);
+    assert!(!r.aborted);
+    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+}
+
+fn stderr_bytes() {
+    let (r, dir) = run_with(&support::test_node("stderr-bytes"), ECHO_3S);
+    assert!(!r.aborted);
+    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+    assert!(all_echoes_ok(&r));
+    let log = std::fs::read(dir.path().join("node-logs/n0.log")).unwrap();
+    assert!(log.windows(3).any(|w| w == b"\xff\xfe\xc3"), "raw bytes are logged");
+}
+
+fn stdout_bytes() {
+    let r = run("stdout-bytes", ECHO_3S);
+    assert!(!r.aborted);
+    let s = summaries(&r);
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert!(
+        s[0].starts_with("n0 printed bytes that are not valid UTF-8 on stdout (byte 0xff at offset"),
+        "{s:?}"
+    );
+    // As in Maelstrom, the line was decoded lossily and n0 kept being read.
+    assert!(all_echoes_ok(&r));
+}
+
+fn odd_json() {
+    let r = run("odd-json", ECHO_3S);
+    assert!(!r.aborted);
+    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+    assert!(all_echoes_ok(&r));
+}
+
+fn src_spoof() {
+    let r = run("src-spoof", &["-w", "echo", "--node-count", "2", "--time-limit", "2"]);
+    let s = summaries(&r);
+    assert!(
+        s.iter().any(|x| x.starts_with(r#"n0 sent a message with src "n1", which is not its own id"#)),
+        "{s:?}"
+    );
+}
+
+fn flood() {
+    let r = run("flood", &["-w", "echo", "--node-count", "1", "--time-limit", "2"]);
+    let s = summaries(&r);
+    assert!(
+        s.iter().any(|x| x.starts_with("n0 sent ")
+            && x.contains(" messages in ")
+            && x.contains("the network held at most 50000 messages for one destination")),
+        "{s:?}"
+    );
+}
+
+fn huge_line() {
+    let r = run("huge-line", &["-w", "echo", "--node-count", "1", "--time-limit", "2"]);
+    let s = summaries(&r);
+    assert!(
+        s[0].starts_with("n0 printed a line too long: 209715200 bytes"),
+        "{s:?}"
+    );
+}
+
+fn stderr_flood() {
+    let (r, dir) = run_with(&support::test_node("stderr-flood"), ECHO_3S);
+    assert!(!r.aborted);
+    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+    let log = std::fs::read(dir.path().join("node-logs/n0.log")).unwrap();
+    assert!(log.len() < 9 * 1024 * 1024, "{} bytes", log.len());
+    let text = String::from_utf8_lossy(&log);
+    assert!(text.contains("[grader: this log reached its cap of 8 MiB"), "capped");
+}
+
+fn forks_daemon() {
+    let (r, dir) = run_with(&support::test_node("forks-daemon"), ECHO_3S);
+    let log = std::fs::read_to_string(dir.path().join("node-logs/n0.log")).unwrap();
+    let pids: Vec<u32> = log
+        .lines()
+        .filter_map(|l| l.strip_prefix("helper pid ")?.trim().parse().ok())
+        .collect();
+    assert_eq!(pids.len(), 2, "{log}");
+    for pid in &pids {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "helper {pid} outlived the run"
+        );
+    }
+    let s = summaries(&r);
+    // Only the helper that left the group is named: the other died with the group.
+    let named: Vec<_> = pids
+        .iter()
+        .filter(|p| s.iter().any(|x| x.contains(&format!("pid {p} (sleep)"))))
+        .collect();
+    assert_eq!(named.len(), 1, "{s:?} {pids:?}");
+    assert!(
+        s.iter().any(|x| x.starts_with("n0 left a process running after it was stopped: pid ")),
+        "{s:?}"
+    );
+}
+
+fn closes_stdout() {
+    let (r, _dir) = run_with(&support::test_script("closes-stdout.sh"), ECHO_3S);
+    assert!(!r.aborted);
+    assert_eq!(summaries(&r), ["n0 closed its stdout while still running"]);
 }
 
 fn not_json() {

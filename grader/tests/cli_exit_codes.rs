@@ -61,11 +61,29 @@ fn maelstrom_engine_without_maelstrom_says_how_to_get_it() {
 }
 
 #[test]
-fn a_submission_that_cannot_start_is_a_fail_with_a_diagnosis() {
-    let out = grader(&["1", "--bin", "/no/such/node"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("FAIL  level 1"), "{}", text(&out));
-    assert!(text(&out).contains("does not exist"), "{}", text(&out));
+fn a_node_that_cannot_start_or_a_wrong_workspace_is_exit_2_without_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let crlf = dir.path().join("crlf-node");
+    std::fs::write(&crlf, "#!/bin/sh\r\nexec cat\r\n").unwrap();
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, "not a node").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&crlf, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (crlf, plain) = (crlf.to_str().unwrap(), plain.to_str().unwrap());
+    let empty = dir.path().to_str().unwrap();
+    for (args, says) in [
+        (&["1", "--bin", "/no/such/node"][..], "does not exist"),
+        (&["1", "--bin", plain], "not executable"),
+        (&["1", "--bin", crlf], "Windows line endings (CRLF)"),
+        (&["1", "--workspace", "/no/such/folder"], "the workspace folder /no/such/folder does not exist"),
+        (&["1", "--workspace", empty], "is not a Cargo workspace"),
+    ] {
+        let out = grader(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(says), "{args:?} should say {says:?}: {}", text(&out));
+        assert!(!text(&out).contains("FAIL"), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains("Hints:"), "{args:?}: {}", text(&out));
+    }
 }
 
 #[test]

@@ -31,9 +31,32 @@ use crate::options::{LatencyDist, TestOptions};
 
 use super::clock::Clock;
 
-/// At most this many lines go to `messages.jsonl` (about 100 MB): a node that floods the network
-/// must not fill the learner's disk.
+/// At most this many lines, and [`JOURNAL_BYTES`] bytes, go to `messages.jsonl`: a node that
+/// floods the network must not fill the learner's disk.
 const JOURNAL_LIMIT: u64 = 500_000;
+const JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
+/// Journal lines held back until the history's origin is known (during init).
+const PENDING_LIMIT: usize = 10_000;
+
+/// The most messages one endpoint's queue holds. Maelstrom has no cap (a flooding node grows
+/// its JVM until it dies); here a message beyond it is dropped and the flood diagnosed.
+pub const QUEUE_CAP: usize = 50_000;
+/// The most bytes of messages the whole network holds at once.
+pub const HELD_BYTES_CAP: usize = 128 * 1024 * 1024;
+/// What a message costs beyond its text, for [`HELD_BYTES_CAP`].
+const MESSAGE_OVERHEAD: usize = 128;
+
+/// A sender whose messages overflowed the network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flood {
+    pub src: String,
+    /// Messages it sent in all.
+    pub sent: u64,
+    /// Between its first and last send.
+    pub over: Duration,
+    /// How many of them the network had no room for.
+    pub dropped: u64,
+}
 
 /// One message, as the network carries it and as nodes receive it on stdin.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,6 +141,8 @@ struct Queued {
     deadline: Duration,
     seq: u64,
     sent: Duration,
+    /// What it costs to hold, for [`HELD_BYTES_CAP`].
+    bytes: usize,
     msg: Message,
 }
 
@@ -169,6 +194,13 @@ struct State {
     origin: Option<Duration>,
     pending: Vec<JournalEntry>,
     journal_lines: u64,
+    journal_bytes: u64,
+    /// Journal lines not written because of the caps.
+    journal_left_out: u64,
+    /// Bytes held in all queues.
+    held_bytes: usize,
+    /// Per sender: messages sent, first and last send time, messages dropped for lack of room.
+    senders: HashMap<String, (u64, Duration, Duration, u64)>,
 }
 
 /// The network. Shared by every task of a run.
@@ -202,6 +234,10 @@ impl Network {
                 origin: None,
                 pending: Vec::new(),
                 journal_lines: 0,
+                journal_bytes: 0,
+                journal_left_out: 0,
+                held_bytes: 0,
+                senders: HashMap::new(),
             }),
         }
     }
@@ -250,6 +286,7 @@ impl Network {
             }
             let now = self.clock.now();
             for q in ep.queue.into_sorted_vec() {
+                s.held_bytes = s.held_bytes.saturating_sub(q.bytes);
                 s.journal_line(&q, now, "undelivered", Some("its destination was closed"));
             }
             ep.notify.notify_one();
@@ -263,6 +300,19 @@ impl Network {
 
     /// Sends a message, assigning its network id. Both ends must be registered.
     pub fn send(&self, src: &str, dest: &str, body: serde_json::Value) -> Result<u64, SendError> {
+        self.send_sized(src, dest, body, 0)
+    }
+
+    /// [`Network::send`] for a message whose text is `len` bytes long, so that what the network
+    /// holds stays bounded. A message that finds its destination's queue full is dropped (and
+    /// journaled so); [`Network::floods`] names its sender afterwards.
+    pub fn send_sized(
+        &self,
+        src: &str,
+        dest: &str,
+        body: serde_json::Value,
+        len: usize,
+    ) -> Result<u64, SendError> {
         let now = self.clock.now();
         let mut s = self.state();
         if !s.endpoints.contains_key(src) {
@@ -296,13 +346,35 @@ impl Network {
             dest: dest.into(),
             body,
         };
-        let ep = s.endpoints.get_mut(dest).expect("checked above");
-        ep.queue.push(Queued {
+        let bytes = len + MESSAGE_OVERHEAD;
+        let full = s.endpoints.get(dest).is_some_and(|ep| ep.queue.len() >= QUEUE_CAP)
+            || s.held_bytes + bytes > HELD_BYTES_CAP;
+        let sender = s
+            .senders
+            .entry(src.to_owned())
+            .or_insert((0, now, now, 0));
+        sender.0 += 1;
+        sender.2 = now;
+        let queued = Queued {
             deadline: now + Duration::from_millis(latency),
             seq,
             sent: now,
+            bytes,
             msg,
-        });
+        };
+        if full {
+            sender.3 += 1;
+            s.journal_line(
+                &queued,
+                now,
+                "dropped",
+                Some("the network was full: a flood of messages"),
+            );
+            return Ok(id);
+        }
+        s.held_bytes += bytes;
+        let ep = s.endpoints.get_mut(dest).expect("checked above");
+        ep.queue.push(queued);
         ep.notify.notify_one();
         Ok(id)
     }
@@ -318,6 +390,7 @@ impl Network {
                     return Delivery::Gone;
                 };
                 if let Some(q) = ep.queue.pop() {
+                    s.held_bytes = s.held_bytes.saturating_sub(q.bytes);
                     break q;
                 }
                 ep.notify.clone()
@@ -391,6 +464,24 @@ impl Network {
         }
     }
 
+    /// The senders some of whose messages the network had no room for, in name order.
+    pub fn floods(&self) -> Vec<Flood> {
+        let s = self.state();
+        let mut floods: Vec<Flood> = s
+            .senders
+            .iter()
+            .filter(|(_, c)| c.3 > 0)
+            .map(|(src, &(sent, first, last, dropped))| Flood {
+                src: src.clone(),
+                sent,
+                over: last.saturating_sub(first),
+                dropped,
+            })
+            .collect();
+        floods.sort_by(|a, b| a.src.cmp(&b.src));
+        floods
+    }
+
     /// Journals the messages still queued and flushes `messages.jsonl`.
     pub fn finish(&self) -> std::io::Result<()> {
         let now = self.clock.now();
@@ -415,6 +506,15 @@ impl Network {
                 "undelivered",
                 Some("still queued when the test ended"),
             );
+        }
+        let left_out = s.journal_left_out;
+        if let (Some(journal), true) = (s.journal.as_mut(), left_out > 0) {
+            writeln!(
+                journal,
+                "{{\"truncated\":\"{left_out} more messages were left out of this file (it \
+                 keeps at most {JOURNAL_LIMIT} lines and {} MiB)\"}}",
+                JOURNAL_BYTES / (1024 * 1024)
+            )?;
         }
         match s.journal.as_mut() {
             Some(j) => j.flush(),
@@ -441,7 +541,8 @@ impl State {
         match self.origin {
             Some(origin) => self.write_journal(&entry, origin),
             // Before the history's origin is known (during init), hold the few lines back.
-            None => self.pending.push(entry),
+            None if self.pending.len() < PENDING_LIMIT => self.pending.push(entry),
+            None => self.journal_left_out += 1,
         }
     }
 
@@ -449,17 +550,19 @@ impl State {
         let Some(journal) = self.journal.as_mut() else {
             return;
         };
-        self.journal_lines += 1;
-        if self.journal_lines > JOURNAL_LIMIT {
-            if self.journal_lines == JOURNAL_LIMIT + 1 {
+        if self.journal_lines >= JOURNAL_LIMIT || self.journal_bytes >= JOURNAL_BYTES {
+            if self.journal_left_out == 0 {
                 let _ = writeln!(
                     journal,
-                    "{{\"truncated\":\"the first {JOURNAL_LIMIT} messages are above; later ones \
-                     were not recorded\"}}"
+                    "{{\"truncated\":\"the first {} messages are above; later ones were not \
+                     recorded\"}}",
+                    self.journal_lines
                 );
             }
+            self.journal_left_out += 1;
             return;
         }
+        self.journal_lines += 1;
         let ms = |t: Duration| {
             let x = (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
             (x * 1000.0).round() / 1000.0
@@ -469,9 +572,7 @@ impl State {
             .as_ref()
             .map(|w| format!(",\"why\":{}", json!(w)))
             .unwrap_or_default();
-        // A full disk must not stop the test; the journal is an aid, not evidence.
-        let _ = writeln!(
-            journal,
+        let line = format!(
             "{{\"id\":{},\"src\":{},\"dest\":{},\"sent_ms\":{},\"fate\":{},\"at_ms\":{}{why},\"body\":{}}}",
             e.id,
             json!(e.src),
@@ -481,6 +582,9 @@ impl State {
             ms(e.at),
             e.body
         );
+        self.journal_bytes += line.len() as u64 + 1;
+        // A full disk must not stop the test; the journal is an aid, not evidence.
+        let _ = writeln!(journal, "{line}");
     }
 }
 

@@ -6,6 +6,12 @@
 //! else — and treats a missing or null body as `{}`. A line that fails any of this makes Maelstrom
 //! stop reading that node's stdout for the rest of the test; the harness does the same, and
 //! reports why.
+//!
+//! JSON is read as Maelstrom's Jackson reads it, not as serde_json's defaults would: nesting up to
+//! [`MAX_DEPTH`] levels (serde_json stops at 128; the parse runs on a growing stack, so depth
+//! cannot overflow the grader's), integers beyond `u64` as numbers (floats here: serde_json's
+//! `Value` has no big integers), and floats beyond `f64` such as `1e400`, which Java reads as
+//! Infinity, as the largest finite float.
 
 use serde_json::Value as Json;
 
@@ -37,17 +43,116 @@ pub enum LineError {
     },
     /// A top-level key Maelstrom does not allow.
     ExtraKey(String),
+    /// Nested deeper than [`MAX_DEPTH`] levels.
+    TooDeep,
+}
+
+/// The deepest nesting read: Jackson's default limit (`StreamReadConstraints`, 1000 levels),
+/// far beyond serde_json's 128.
+pub const MAX_DEPTH: usize = 1000;
+
+/// What a quick pass over a line found before parsing it.
+#[derive(Debug, Default)]
+struct Scan {
+    too_deep: bool,
+    /// Byte ranges of number tokens that overflow `f64` (Java reads them as ±Infinity).
+    huge: Vec<(usize, usize)>,
+}
+
+/// Scans the first JSON value of `line` for nesting depth and overflowing numbers, skipping
+/// strings. It does not validate: the parser does that.
+fn scan(line: &str) -> Scan {
+    let bytes = line.as_bytes();
+    let mut out = Scan::default();
+    let (mut depth, mut i, mut in_string) = (0usize, 0usize, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    in_string = false;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    out.too_deep = true;
+                    break;
+                }
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+                    i += 1;
+                }
+                let token = &line[start..i];
+                if token.parse::<f64>().is_ok_and(f64::is_infinite) {
+                    out.huge.push((start, i));
+                }
+                if depth == 0 {
+                    break;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The first JSON value of `line`, read as Maelstrom reads it (see the module header).
+fn first_value(line: &str) -> Result<Option<Json>, LineError> {
+    let found = scan(line);
+    if found.too_deep {
+        return Err(LineError::TooDeep);
+    }
+    let mut owned;
+    let mut text = line;
+    if !found.huge.is_empty() {
+        owned = String::with_capacity(line.len());
+        let mut at = 0;
+        for (start, end) in found.huge {
+            owned.push_str(&line[at..start]);
+            let negative = line[start..end].starts_with('-');
+            owned.push_str(if negative { "-1.7976931348623157e308" } else { "1.7976931348623157e308" });
+            at = end;
+        }
+        owned.push_str(&line[at..]);
+        text = &owned;
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let de = serde_stacker::Deserializer::new(&mut de);
+    match serde::Deserialize::deserialize(de) {
+        Ok(v) => Ok(Some(v)),
+        // Only whitespace: serde_json says "EOF while parsing a value".
+        Err(e) if e.is_eof() && text.trim().is_empty() => Ok(None),
+        Err(_) => Err(LineError::NotJson),
+    }
 }
 
 /// Parses one stdout line as Maelstrom does.
 pub fn parse_line(line: &str) -> Result<Outgoing, LineError> {
-    let first = serde_json::Deserializer::from_str(line)
-        .into_iter::<Json>()
-        .next();
-    let value = match first {
+    let value = match first_value(line)? {
         None => return Err(LineError::Blank),
-        Some(Err(_)) => return Err(LineError::NotJson),
-        Some(Ok(v)) => v,
+        Some(v) => v,
     };
     let Json::Object(mut map) = value else {
         return Err(if value.is_null() {
@@ -72,7 +177,9 @@ pub fn parse_line(line: &str) -> Result<Outgoing, LineError> {
     let src = string("src")?;
     let dest = string("dest")?;
     if let Some(id) = map.remove("id") {
-        if !(id.is_i64() || id.is_u64()) {
+        // serde_json reads an integer beyond u64 as a float; Jackson, as a BigInteger.
+        let big_integer = id.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18);
+        if !(id.is_i64() || id.is_u64() || big_integer) {
             return Err(LineError::WrongType {
                 key: "id",
                 expected: "an integer",
@@ -94,6 +201,28 @@ pub fn excerpt(line: &str) -> String {
     } else {
         let cut: String = line.chars().take(MAX).collect();
         format!("{cut}…")
+    }
+}
+
+/// Shortens a stderr line for a report (longer than [`excerpt`]: logs carry context).
+pub fn excerpt_long(line: &str) -> String {
+    const MAX: usize = 400;
+    if line.chars().count() <= MAX {
+        line.to_owned()
+    } else {
+        let cut: String = line.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The advice that goes with a diagnosis.
+pub fn hint(error: &LineError) -> String {
+    match error {
+        LineError::TooDeep => format!(
+            "Maelstrom's JSON reader (Jackson) stops at {MAX_DEPTH} levels of nesting; so does \
+             the grader."
+        ),
+        _ => "Only protocol messages may go to stdout; print logs with eprintln!.".into(),
     }
 }
 
@@ -122,6 +251,9 @@ pub fn describe(node: &str, line: &str, error: &LineError) -> String {
         LineError::WrongType { key, expected } => {
             format!("{node} printed a message whose `{key}` is not {expected}: `{shown}`")
         }
+        LineError::TooDeep => format!(
+            "{node} printed JSON nested deeper than {MAX_DEPTH} levels: `{shown}`"
+        ),
         LineError::ExtraKey(key) => format!(
             "{node} printed a message with an extra top-level key `{key}`: `{shown}` — only src, \
              dest, body (and id) may appear at the top level; fields like type or msg_id belong \
@@ -210,6 +342,37 @@ mod tests {
         );
         let long = "x".repeat(500);
         assert!(describe("n0", &long, &LineError::NotJson).contains('…'));
+    }
+
+    #[test]
+    fn deep_nesting_is_read_up_to_jacksons_limit() {
+        let nested = |n: usize| {
+            format!(
+                r#"{{"src":"n0","dest":"c1","body":{{"deep":{}1{}}}}}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        // serde_json alone would stop at 128.
+        assert!(parse_line(&nested(900)).is_ok());
+        assert_eq!(parse_line(&nested(5000)), Err(LineError::TooDeep));
+        assert!(describe("n0", &nested(5000), &LineError::TooDeep).contains("deeper than 1000"));
+        // Brackets inside strings do not count.
+        let in_string = format!(r#"{{"src":"n0","dest":"c1","body":{{"s":"{}"}}}}"#, "[".repeat(5000));
+        assert!(parse_line(&in_string).is_ok());
+    }
+
+    #[test]
+    fn numbers_beyond_i64_and_f64_are_numbers() {
+        let m = parse_line(r#"{"src":"n0","dest":"c1","body":{"id":123456789012345678901234567890,"f":1e400,"g":-1e400}}"#).unwrap();
+        assert!(m.body["id"].is_number());
+        assert_eq!(m.body["f"].as_f64(), Some(f64::MAX));
+        assert_eq!(m.body["g"].as_f64(), Some(f64::MIN));
+        // A big integer is an integer id for Jackson's schema; 1.5 is not.
+        assert!(parse_line(r#"{"id":123456789012345678901234567890,"src":"n0","dest":"n1"}"#).is_ok());
+        // 1e400 inside a string is text, untouched.
+        let m = parse_line(r#"{"src":"n0","dest":"c1","body":{"s":"1e400"}}"#).unwrap();
+        assert_eq!(m.body["s"], "1e400");
     }
 
     #[test]

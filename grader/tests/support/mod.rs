@@ -124,3 +124,8 @@ pub fn test_node(name: &str) -> PathBuf {
     });
     dir.join(name)
 }
+
+/// A shell-script test node from `grader/tests/nodes/scripts`.
+pub fn test_script(name: &str) -> PathBuf {
+    workspace().join("grader/tests/nodes/scripts").join(name)
+}

@@ -80,3 +80,18 @@ impl Node {
         send(&self.id, &msg.src, msg.reply("init_ok"));
     }
 }
+
+/// Answers an echo request correctly.
+pub fn echo_ok(node: &Node, msg: &Msg) {
+    let mut body = msg.reply("echo_ok");
+    body["echo"] = msg.body["echo"].clone();
+    send(&node.id, &msg.src, body);
+}
+
+/// Writes raw bytes to stdout and flushes, exiting quietly if the harness is gone.
+pub fn write_raw(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    if out.write_all(bytes).and_then(|_| out.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
