@@ -13,6 +13,8 @@ pub mod cli;
 pub mod edn;
 pub mod grade;
 pub mod history;
+pub mod latest;
+pub mod level_names;
 pub mod maelstrom;
 pub mod manifest;
 pub mod netstats;
