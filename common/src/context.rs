@@ -133,7 +133,10 @@ impl<N: Node> Context<N> {
         self.now
     }
 
-    /// Answers a request: `to` is the request itself (`&msg`) or a [`ReplyTo`] kept from it.
+    /// Answers a request: `to` is a [`ReplyTo`] taken from it (`let to = msg.reply_to();`) or the
+    /// request itself (`&msg`). Take `to` before `match msg.body.payload { … }` moves fields out
+    /// of the message: after that, `&msg` is a borrow of a partially moved value (E0382) and does
+    /// not compile, while `&to` does — and a callback can keep `to` to answer later.
     pub fn reply(&mut self, to: impl Into<ReplyTo>, payload: impl Serialize) {
         let to = to.into();
         if let Some(body) = self.body_of(&payload, &to.dest) {

@@ -17,7 +17,11 @@
 //! Bodies are printed with `type` first and every other key sorted, so the text only changes when the
 //! messages do.
 
+#[doc(hidden)]
+pub mod course_snapshot;
 mod services;
+#[doc(hidden)]
+pub mod stdout_check;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;

@@ -13,7 +13,7 @@ use crate::grade::{self, NodeSource, Request};
 use crate::maelstrom::{self, Engine};
 use crate::manifest::{self, LEVELS};
 use crate::progress::Progress;
-use crate::{builtin, report};
+use crate::{builtin, level_names, report};
 
 /// Grades a Gossip Glomers node: builds it, runs a level's Maelstrom workload against it, and
 /// explains the verdict.
@@ -23,7 +23,7 @@ use crate::{builtin, report};
     version,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    after_help = "Examples:\n  cargo run -p grader -- 1              grade your echo node\n  cargo run -p grader -- 3b --solution   grade the reference solution\n  cargo run -p grader -- 2 --bin ./node  grade any executable\n  cargo run -p grader -- list            show the levels"
+    after_help = "Examples:\n  cargo run -p grader -- 1              grade your echo node\n  cargo run -p grader -- broadcast      the next broadcast level you have not passed\n  cargo run -p grader -- 3b --solution   grade the reference solution\n  cargo run -p grader -- 2 --bin ./node  grade any executable\n  cargo run -p grader -- list            show the levels"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,7 +35,8 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 struct GradeArgs {
-    /// The level to grade: 1, 2, 3a–3e, 4, 5a–5c, 6a–6c.
+    /// The level to grade: 1, 2, 3a–3e, 4, 5a–5c, 6a–6c (any case), or a challenge's name (echo,
+    /// unique-ids, broadcast, g-counter, kafka, txn) for its first level you have not passed.
     #[arg(required = true)]
     level: Option<String>,
 
@@ -126,8 +127,9 @@ fn doctor() -> ExitCode {
 }
 
 fn explain(path: &std::path::Path, level: Option<&str>) -> ExitCode {
-    let level = match level.map(|id| manifest::level(id).ok_or(id)) {
-        Some(Err(id)) => return unknown_level(id),
+    let workspace = crate::build::workspace_root();
+    let level = match level.map(|name| level_names::resolve(name, &Progress::load(&workspace))) {
+        Some(Err(e)) => return unknown_level(&e),
         Some(Ok(l)) => Some(l),
         None => None,
     };
@@ -199,12 +201,8 @@ fn celebrate(request: &Request) {
     }
 }
 
-fn unknown_level(id: &str) -> ExitCode {
-    let ids: Vec<_> = LEVELS.iter().map(|l| l.id).collect();
-    eprintln!(
-        "error: there is no level {id:?}. The levels are: {}.",
-        ids.join(", ")
-    );
+fn unknown_level(error: &level_names::UnknownLevel) -> ExitCode {
+    eprintln!("error: {error}");
     ExitCode::from(2)
 }
 
@@ -241,10 +239,20 @@ pub fn list(progress: &Progress) -> String {
 }
 
 fn grade_level(args: GradeArgs) -> ExitCode {
-    let id = args.level.unwrap_or_default();
-    let Some(level) = manifest::level(&id) else {
-        return unknown_level(&id);
+    let name = args.level.unwrap_or_default();
+    let workspace = args.workspace.unwrap_or_else(crate::build::workspace_root);
+    let level = match level_names::resolve(&name, &Progress::load(&workspace)) {
+        Ok(level) => level,
+        Err(e) => return unknown_level(&e),
     };
+    if level_names::is_challenge_name(&name) {
+        eprintln!(
+            "grader: {} → level {} · {}",
+            name.trim(),
+            level.id,
+            level.title
+        );
+    }
     let engine = match Engine::from_flag_or_env(args.engine.as_deref()) {
         Ok(engine) => engine,
         Err(e) => {
@@ -260,7 +268,7 @@ fn grade_level(args: GradeArgs) -> ExitCode {
     let request = Request {
         level,
         node,
-        workspace: args.workspace.unwrap_or_else(crate::build::workspace_root),
+        workspace,
         repeat: args.repeat as usize,
         partition: args.partition,
         runs_dir: args.runs_dir,

@@ -165,6 +165,7 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                     "correct despite partitions (this re-check has no efficiency budget)".into(),
                 );
             }
+            verdict.latest = point_latest(&run_dir);
             write_verdict(level, &verdict, &run_dir);
             verdicts.push(verdict);
         }
@@ -218,6 +219,13 @@ fn write_verdict(level: &Level, verdict: &Verdict, run_dir: &Path) {
             );
         }
     }
+}
+
+/// Points `runs/<level>/latest` at this run. Only a convenience: failing is reported, not fatal.
+fn point_latest(run_dir: &Path) -> Option<PathBuf> {
+    crate::latest::point_at(run_dir)
+        .map_err(|e| eprintln!("grader: could not update the `latest` pointer: {e}"))
+        .ok()
 }
 
 /// One run on the builtin engine, judged by the checkers.

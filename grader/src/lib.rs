@@ -14,6 +14,8 @@ pub mod edn;
 pub mod grade;
 pub mod history;
 pub mod judge;
+pub mod latest;
+pub mod level_names;
 pub mod maelstrom;
 pub mod manifest;
 pub mod netstats;

@@ -127,6 +127,10 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
             dir.display()
         );
     }
+    // Last, so that it is the line a learner copies: it stays valid as they rerun the level.
+    if let Some(latest) = &verdict.latest {
+        let _ = writeln!(out, "  newest run {}", latest.display());
+    }
     out
 }
 
@@ -308,6 +312,23 @@ mod tests {
             vec![Check::invalid("budget", "over the level's budget")],
         );
         assert!(render(lvl, &v).contains("one owner"));
+    }
+
+    #[test]
+    fn the_last_line_names_the_latest_pointer() {
+        let mut v = Verdict::new(
+            "3b",
+            EngineName::Builtin,
+            vec![Check::valid("workload", "ok")],
+        );
+        v.run_dir = Some("runs/3b/20261203T070000.000".into());
+        v.latest = Some("runs/3b/latest".into());
+        let text = render(level("3b").unwrap(), &v);
+        assert_eq!(
+            text.lines().last(),
+            Some("  newest run runs/3b/latest"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -143,6 +143,9 @@ pub struct Verdict {
     pub checks: Vec<Check>,
     /// Where the history, node logs and results were written.
     pub run_dir: Option<PathBuf>,
+    /// `runs/<level>/latest`, which points at the level's newest run folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest: Option<PathBuf>,
     /// Wall time of the run, in seconds.
     pub seconds: Option<f64>,
     /// What passing meant for this run, when it differs from the level's criteria (a re-check
@@ -158,6 +161,7 @@ impl Verdict {
             run_label: None,
             checks,
             run_dir: None,
+            latest: None,
             seconds: None,
             criteria: None,
         }

@@ -27,6 +27,10 @@ fn text(out: &Output) -> String {
 fn usage_errors_exit_2_with_a_message() {
     for (args, says) in [
         (&["9"][..], "there is no level \"9\""),
+        (
+            &["bradcast"][..],
+            "(echo, unique-ids, broadcast, g-counter, kafka, txn)",
+        ),
         (&["1", "--bin", "/"], "is a folder"),
         (&["1", "--engine", "jvm"], "unknown engine"),
         (&["1", "--solution", "--bin", "x"], "cannot be used with"),

@@ -1,12 +1,13 @@
 //! End to end, levels 1 and 2 on the builtin engine with Fly.io's exact flags: the reference
-//! solutions pass; the learner's stubs and two nodes that are wrong on purpose fail, each for the
-//! reason a learner needs to hear. The six runs go side by side (about 40 s in all).
+//! solutions pass; the course's pristine stubs (never the learner's working copy, which passes
+//! once solved) and two nodes that are wrong on purpose fail, each for the reason a learner needs
+//! to hear. The six runs go side by side (about 40 s in all).
 
 mod support;
 
 use grader::grade::NodeSource;
 use grader::verdict::{Validity, Verdict};
-use support::{broken_node, concurrently, describe, grade};
+use support::{broken_node, concurrently, describe, grade, stub_node};
 
 /// The check that failed a run, with the report for the assertion message.
 fn failure<'a>(verdicts: &'a [Verdict], name: &str, level: &str) -> &'a grader::verdict::Check {
@@ -25,12 +26,14 @@ fn failure<'a>(verdicts: &'a [Verdict], name: &str, level: &str) -> &'a grader::
 fn levels_1_and_2_pass_the_solutions_and_fail_stubs_and_broken_nodes() {
     let wrong_echo = broken_node("echo-wrong-text");
     let colliding = broken_node("ids-collide-across-nodes");
+    let echo_stub_bin = stub_node("echo");
+    let ids_stub_bin = stub_node("unique-ids");
     let runs = concurrently(vec![
         Box::new(|| grade("1", NodeSource::Solution)),
-        Box::new(|| grade("1", NodeSource::Learner)),
+        Box::new(|| grade("1", NodeSource::Binary(echo_stub_bin.clone()))),
         Box::new(|| grade("1", NodeSource::Binary(wrong_echo.clone()))),
         Box::new(|| grade("2", NodeSource::Solution)),
-        Box::new(|| grade("2", NodeSource::Learner)),
+        Box::new(|| grade("2", NodeSource::Binary(ids_stub_bin.clone()))),
         Box::new(|| grade("2", NodeSource::Binary(colliding.clone()))),
     ]);
     let [echo_ok, echo_stub, echo_wrong, ids_ok, ids_stub, ids_collide] = &runs[..] else {

@@ -1,32 +1,45 @@
-//! The learner's stubs must fail their own snapshot tests until the work is done.
+//! The course's stubs must fail their own snapshot tests until the work is done.
 //!
 //! The reference solutions run the very same test files in the default `cargo test` and pass;
-//! this test proves the other direction: each stub under `challenges/` compiles, runs its tests,
-//! and fails on an assertion — not on a compile error, which would teach nothing.
+//! this test proves the other direction: each stub compiles, runs its tests, and fails on an
+//! assertion — not on a compile error, which would teach nothing.
+//!
+//! It tests the course's pristine copies in `grader/tests/stubs/`, never the learner's working
+//! files under `challenges/`: once a learner's node works, their tests pass, and the suite must
+//! stay green. (`.ci/run` checks that the copies equal `challenges/` in the repository.)
 
-use std::path::Path;
+mod support;
+
 use std::process::Command;
+
+use support::workspace;
 
 #[test]
 fn every_stub_compiles_and_fails_its_snapshot_tests() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut stubs: Vec<String> = std::fs::read_dir(root.join("challenges"))
-        .expect("challenges/ exists")
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("Cargo.toml").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    stubs.sort();
-    assert!(
-        stubs.len() >= 2,
-        "expected the challenge stubs, found {stubs:?}"
+    let root = workspace();
+    let names = |dir: &str| {
+        let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
+            .unwrap_or_else(|e| panic!("{dir} cannot be read: {e}"))
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("Cargo.toml").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let stubs = names("grader/tests/stubs");
+    assert_eq!(
+        stubs,
+        names("challenges"),
+        "every challenge needs its pristine stub in grader/tests/stubs/ (and no other)"
     );
 
     for stub in &stubs {
+        let package = format!("{stub}-stub");
         let out = Command::new(env!("CARGO"))
-            .args(["test", "-p", stub, "--no-fail-fast"])
+            .args(["test", "-p", &package, "--no-fail-fast"])
             .current_dir(&root)
-            // Never write .snap.new files into the learner's folder from here.
+            // Never write snapshot files from here, whatever the caller's environment says.
             .env("INSTA_UPDATE", "no")
             .env_remove("INSTA_FORCE_PASS")
             .output()

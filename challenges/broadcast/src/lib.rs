@@ -35,7 +35,8 @@
 //! **Check yourself:**
 //! - `cargo test -p broadcast` runs the tests in `tests/snapshots.rs` on an in-process cluster with a
 //!   virtual clock: one node, five nodes, five nodes with partitions, and 25 nodes at 100 ms latency
-//!   measured against the 3d and 3e budgets (`-- --nocapture` prints the figures).
+//!   measured against the 3d and 3e budgets (`-- --nocapture` prints the figures). One level's
+//!   tests: `cargo test -p broadcast level_3a` (`level_3b`, … `level_3e`).
 //! - `cargo run -p grader -- 3a` … `3e` builds this node and runs Maelstrom's broadcast workload for that
 //!   level, then explains the verdict and the figures.
 //! - `cargo run -p grader -- 3d --partition` re-checks correctness with partitions on 3d's workload, as
@@ -74,24 +75,39 @@ pub struct BroadcastNode {
 impl Node for BroadcastNode {
     type Payload = Payload;
 
-    fn init(_init: &Init, _ctx: &mut Context<Self>) -> Result<Self, Error> {
+    // Until the TODO is done, `ctx` goes unused: delete this line then.
+    #[allow(unused_variables)]
+    fn init(_init: &Init, ctx: &mut Context<Self>) -> Result<Self, Error> {
         // TODO (3c–3e): start a timer with `ctx.every(…)` that (re)sends what peers have not confirmed.
         Ok(BroadcastNode {})
     }
 
-    fn handle(&mut self, msg: Message<Payload>, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    // Until the TODOs are done, some of `ctx`, `to` and the fields go unused: delete this line then.
+    #[allow(unused_variables)]
+    fn handle(&mut self, msg: Message<Payload>, ctx: &mut Context<Self>) -> Result<(), Error> {
+        // Whom to answer. Taken before `match` moves the payload out of `msg`: from then on `&msg`
+        // no longer compiles (E0382, "borrow of partially moved value"), but `&to` does, and a
+        // callback can keep it to answer later.
+        let to = msg.reply_to();
+        // Each arm replies with `ctx.reply(&to, …);` and returns `Ok(())` once it is done.
         match msg.body.payload {
-            Payload::Topology { topology: _ } => {
+            Payload::Topology { topology } => {
                 // TODO (3a): reply `topology_ok` (and, from 3b, decide whom to talk to).
-                Err(Error::not_supported("topology is not implemented yet"))
+                Err(Error::todo(
+                    "answer topology with a topology_ok (challenges/broadcast/src/lib.rs)",
+                ))
             }
-            Payload::Broadcast { message: _ } => {
+            Payload::Broadcast { message } => {
                 // TODO (3a): remember the value and reply `broadcast_ok`; from 3b, pass it on.
-                Err(Error::not_supported("broadcast is not implemented yet"))
+                Err(Error::todo(
+                    "answer broadcast with a broadcast_ok (challenges/broadcast/src/lib.rs)",
+                ))
             }
             Payload::Read => {
                 // TODO (3a): reply `read_ok` with every value seen, each once.
-                Err(Error::not_supported("read is not implemented yet"))
+                Err(Error::todo(
+                    "answer read with a read_ok (challenges/broadcast/src/lib.rs)",
+                ))
             }
         }
     }

@@ -14,13 +14,15 @@
 //!
 //! You do not write `msg_id` or `in_reply_to` yourself, nor the `init`/`init_ok` handshake: the `common`
 //! runtime does that. You describe the messages as a serde enum (`Payload`) and answer with
-//! `ctx.reply(&msg, …)`.
+//! `ctx.reply(&to, …)`, where `to` is whom to answer (`msg.reply_to()`, already taken for you).
 //!
-//! **What to do:** fill in the two TODOs below.
+//! **What to do:** fill in the two TODOs below. An unfinished handler answers with
+//! `Error::todo(…)`, which the tests and the grader show as "TODO: …".
 //!
 //! **Check yourself:**
-//! - `cargo test -p echo` runs the snapshot tests in `tests/snapshots.rs` on an in-process cluster;
-//!   they fail until your node replies correctly.
+//! - `cargo test -p echo` runs the snapshot tests in `tests/snapshots.rs` on an in-process cluster
+//!   (`cargo test -p echo level_1` runs only level 1's); they fail until your node replies
+//!   correctly.
 //! - `cargo run -p grader -- 1` builds this node and runs Maelstrom's echo workload against it
 //!   (`-w echo --node-count 1 --time-limit 10`), then explains the verdict.
 //!
@@ -49,11 +51,19 @@ impl Node for EchoNode {
         Ok(EchoNode)
     }
 
-    fn handle(&mut self, msg: Message<Payload>, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    // Until the TODO is done, `ctx`, `to` and `echo` go unused: delete this line then.
+    #[allow(unused_variables)]
+    fn handle(&mut self, msg: Message<Payload>, ctx: &mut Context<Self>) -> Result<(), Error> {
+        // Whom to answer. Taken before `match` moves the payload out of `msg`: from then on `&msg`
+        // no longer compiles (E0382, "borrow of partially moved value"), but `&to` does.
+        let to = msg.reply_to();
         match msg.body.payload {
-            Payload::Echo { echo: _ } => {
-                // TODO: reply to `msg` with an `echo_ok` carrying the same text.
-                Err(Error::not_supported("echo is not implemented yet"))
+            Payload::Echo { echo } => {
+                // TODO: reply with an `echo_ok` carrying the same text, `ctx.reply(&to, …);`,
+                // then return `Ok(())`.
+                Err(Error::todo(
+                    "answer echo with an echo_ok (challenges/echo/src/lib.rs)",
+                ))
             }
         }
     }

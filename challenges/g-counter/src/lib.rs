@@ -29,7 +29,7 @@
 //! there before you acknowledge it, and how a read makes sure it sees everything.
 //!
 //! **Check yourself:**
-//! - `cargo test -p g-counter` runs three nodes in-process against a `seq-kv` that is as stale as
+//! - `cargo test -p g-counter` (or `cargo test -p g-counter level_4`) runs three nodes in-process against a `seq-kv` that is as stale as
 //!   Maelstrom allows, and checks that every node reads the exact total; it fails until your node
 //!   does the job.
 //! - `cargo run -p grader -- 4` runs Maelstrom's workload (`-w g-counter --node-count 3 --rate 100
@@ -66,17 +66,27 @@ impl Node for GCounterNode {
         Ok(GCounterNode {})
     }
 
-    fn handle(&mut self, msg: Message<Payload>, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    // Until the TODOs are done, some of `ctx`, `to` and the fields go unused: delete this line then.
+    #[allow(unused_variables)]
+    fn handle(&mut self, msg: Message<Payload>, ctx: &mut Context<Self>) -> Result<(), Error> {
+        // Whom to answer. Taken before `match` moves the payload out of `msg`: from then on `&msg`
+        // no longer compiles (E0382, "borrow of partially moved value"), but `&to` does, and a
+        // callback can keep it to answer later.
+        let to = msg.reply_to();
         match msg.body.payload {
-            Payload::Add { delta: _ } => {
+            Payload::Add { delta } => {
                 // TODO: get `delta` into `seq-kv` (`ctx.kv(Kv::Seq)`), then reply `add_ok` from
-                // the callback (`let to = msg.reply_to();` before the match keeps the address).
-                Err(Error::not_supported("add is not implemented yet"))
+                // the callback (`move` `to` into it: `ctx.reply(&to, …)`), and return `Ok(())`.
+                Err(Error::todo(
+                    "answer add with an add_ok (challenges/g-counter/src/lib.rs)",
+                ))
             }
             Payload::Read => {
                 // TODO: find the counter's current value — all of it, not a stale part — and reply
                 // `read_ok`.
-                Err(Error::not_supported("read is not implemented yet"))
+                Err(Error::todo(
+                    "answer read with a read_ok (challenges/g-counter/src/lib.rs)",
+                ))
             }
         }
     }

@@ -29,8 +29,9 @@
 //! **What to do:** fill in the TODOs below, for one node first (5a), then for two.
 //!
 //! **Check yourself:**
-//! - `cargo test -p kafka` runs one test per level on an in-process cluster: `single_node_log` (5a),
-//!   `two_nodes_share_one_log` (5b), `mixed_workload_within_the_5c_budget` (5c).
+//! - `cargo test -p kafka` runs one test per level on an in-process cluster:
+//!   `level_5a_single_node_log`, `level_5b_two_nodes_share_one_log`,
+//!   `level_5c_mixed_workload_within_the_budget`; `cargo test -p kafka level_5a` runs one.
 //! - `cargo run -p grader -- 5a` (then `5b`, `5c`) runs Maelstrom's workload (`-w kafka
 //!   --node-count 1|2 --concurrency 2n --time-limit 20 --rate 1000`) and explains the verdict; 5c
 //!   also reports the messages per operation against the budget.
@@ -73,26 +74,38 @@ impl Node for KafkaNode {
         Ok(KafkaNode {})
     }
 
-    fn handle(&mut self, msg: Message<Payload>, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    // Until the TODOs are done, some of `ctx`, `to` and the fields go unused: delete this line then.
+    #[allow(unused_variables)]
+    fn handle(&mut self, msg: Message<Payload>, ctx: &mut Context<Self>) -> Result<(), Error> {
+        // Whom to answer. Taken before `match` moves the payload out of `msg`: from then on `&msg`
+        // no longer compiles (E0382, "borrow of partially moved value"), but `&to` does, and a
+        // callback can keep it to answer later.
+        let to = msg.reply_to();
+        // Each arm replies with `ctx.reply(&to, …);` and returns `Ok(())` once it is done.
         match msg.body.payload {
-            Payload::Send { key: _, msg: _ } => {
+            Payload::Send { key, msg } => {
                 // TODO: give the message the key's next offset, store it, reply `send_ok`.
-                Err(Error::not_supported("send is not implemented yet"))
-            }
-            Payload::Poll { offsets: _ } => {
-                // TODO: for each key, the stored messages from the offset asked for on.
-                Err(Error::not_supported("poll is not implemented yet"))
-            }
-            Payload::CommitOffsets { offsets: _ } => {
-                // TODO: remember the offsets.
-                Err(Error::not_supported(
-                    "commit_offsets is not implemented yet",
+                Err(Error::todo(
+                    "answer send with a send_ok (challenges/kafka/src/lib.rs)",
                 ))
             }
-            Payload::ListCommittedOffsets { keys: _ } => {
+            Payload::Poll { offsets } => {
+                // TODO: for each key, the stored messages from the offset asked for on.
+                Err(Error::todo(
+                    "answer poll with a poll_ok (challenges/kafka/src/lib.rs)",
+                ))
+            }
+            Payload::CommitOffsets { offsets } => {
+                // TODO: remember the offsets.
+                Err(Error::todo(
+                    "answer commit_offsets with a commit_offsets_ok (challenges/kafka/src/lib.rs)",
+                ))
+            }
+            Payload::ListCommittedOffsets { keys } => {
                 // TODO: the committed offset of each key that has one.
-                Err(Error::not_supported(
-                    "list_committed_offsets is not implemented yet",
+                Err(Error::todo(
+                    "answer list_committed_offsets with a list_committed_offsets_ok \
+                     (challenges/kafka/src/lib.rs)",
                 ))
             }
         }

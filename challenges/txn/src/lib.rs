@@ -46,7 +46,7 @@
 //! **Check yourself:**
 //! - `cargo test -p txn` runs the snapshot tests in `tests/snapshots.rs` on an in-process cluster
 //!   (one node; two nodes that must converge; a partition; conflicting writes); they fail until your
-//!   node does the job.
+//!   node does the job. `cargo test -p txn level_6a` runs 6a's only (`level_6b`: the others).
 //! - `cargo run -p grader -- 6a`, `… -- 6b` (both runs) and `… -- 6c` build this node, run
 //!   Maelstrom's `txn-rw-register` workload against it and explain the verdict, naming any anomaly
 //!   and the transactions that form it.
@@ -92,20 +92,30 @@ pub struct TxnNode {
 impl Node for TxnNode {
     type Payload = Payload;
 
-    fn init(_init: &Init, _ctx: &mut Context<Self>) -> Result<Self, Error> {
+    // Until the TODO is done, `ctx` goes unused: delete this line then.
+    #[allow(unused_variables)]
+    fn init(_init: &Init, ctx: &mut Context<Self>) -> Result<Self, Error> {
         // TODO (6b, 6c): start a timer (`ctx.every`) that re-sends writes the other node has not
         // acknowledged yet, so that they arrive once a partition heals.
         Ok(TxnNode {})
     }
 
-    fn handle(&mut self, msg: Message<Payload>, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    // Until the TODOs are done, some of `ctx`, `to` and the fields go unused: delete this line then.
+    #[allow(unused_variables)]
+    fn handle(&mut self, msg: Message<Payload>, ctx: &mut Context<Self>) -> Result<(), Error> {
+        // Whom to answer. Taken before `match` moves the payload out of `msg`: from then on `&msg`
+        // no longer compiles (E0382, "borrow of partially moved value"), but `&to` does, and a
+        // callback can keep it to answer later.
+        let to = msg.reply_to();
         match msg.body.payload {
-            Payload::Txn { txn: _ } => {
+            Payload::Txn { txn } => {
                 // TODO: run the micro-operations in order against the store, reads seeing this
                 // transaction's own earlier writes, and reply `txn_ok` with the reads filled in.
                 // TODO (6b, 6c): once it is done, send its final writes to the other node(s) as
-                // one batch.
-                Err(Error::not_supported("txn is not implemented yet"))
+                // one batch. Reply with `ctx.reply(&to, …);`, then return `Ok(())`.
+                Err(Error::todo(
+                    "answer txn with a txn_ok (challenges/txn/src/lib.rs)",
+                ))
             }
         }
     }

@@ -2,8 +2,9 @@
 //!
 //! Clients send `{"type":"generate"}` to any of three nodes, about 1000 times a second, and each node
 //! must answer `{"type":"generate_ok","id":…}` with an id that no node has ever handed out before.
-//! The id can be any JSON value, but all ids must be of one comparable kind (all strings, or all
-//! numbers): Maelstrom's checker sorts them.
+//! The id can be any JSON value, but every id must be of one kind that compares (all strings, or
+//! all integers): Maelstrom's checker compares them, and ids that do not compare (a number and a
+//! string, or two objects) leave its verdict unknown, which fails the level.
 //!
 //! The catch: the network is partitioned for most of the run, and the level demands **total
 //! availability** — every request must succeed, even on a node that cannot reach any other. So the
@@ -13,8 +14,9 @@
 //! **What to do:** fill in the TODOs below.
 //!
 //! **Check yourself:**
-//! - `cargo test -p unique-ids` generates 1000 ids on a partitioned in-process cluster and checks
-//!   they are all unique and all acknowledged; it fails until your node does the job.
+//! - `cargo test -p unique-ids` (or `cargo test -p unique-ids level_2`) generates ids on an
+//!   in-process cluster, healthy and partitioned, and checks they are all unique and all
+//!   acknowledged; it fails until your node does the job.
 //! - `cargo run -p grader -- 2` builds this node and runs Maelstrom's workload against it
 //!   (`-w unique-ids --time-limit 30 --rate 1000 --node-count 3 --availability total
 //!   --nemesis partition`), then explains the verdict.
@@ -30,7 +32,8 @@ use serde::{Deserialize, Serialize};
 pub enum Payload {
     /// A client asks for a fresh id.
     Generate,
-    // TODO: add the reply, `generate_ok`, with its `id` field.
+    // TODO: add the reply, `generate_ok`, with its `id` field: a `String` or a `u64`, one kind
+    // for every id.
 }
 
 /// The id generator.
@@ -46,11 +49,20 @@ impl Node for UniqueIdsNode {
         Ok(UniqueIdsNode {})
     }
 
-    fn handle(&mut self, msg: Message<Payload>, _ctx: &mut Context<Self>) -> Result<(), Error> {
+    // Until the TODOs are done, some of `ctx`, `to` and the fields go unused: delete this line then.
+    #[allow(unused_variables)]
+    fn handle(&mut self, msg: Message<Payload>, ctx: &mut Context<Self>) -> Result<(), Error> {
+        // Whom to answer. Taken before `match` moves the payload out of `msg`: from then on `&msg`
+        // no longer compiles (E0382, "borrow of partially moved value"), but `&to` does, and a
+        // callback can keep it to answer later.
+        let to = msg.reply_to();
         match msg.body.payload {
             Payload::Generate => {
-                // TODO: reply with a `generate_ok` carrying an id unique across the whole cluster.
-                Err(Error::not_supported("generate is not implemented yet"))
+                // TODO: reply with a `generate_ok` carrying an id unique across the whole cluster,
+                // `ctx.reply(&to, …);`, then return `Ok(())`.
+                Err(Error::todo(
+                    "answer generate with a generate_ok (challenges/unique-ids/src/lib.rs)",
+                ))
             }
         }
     }

@@ -67,6 +67,14 @@ pub fn broken_node(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no broken node named {name}"))
 }
 
+/// The executable of the course's pristine stub for `challenge` (`grader/tests/stubs/<challenge>`,
+/// release, as the grader builds nodes): what a learner starts from, whatever state their own
+/// `challenges/` folder is in.
+pub fn stub_node(challenge: &str) -> PathBuf {
+    grader::build::build_node(&workspace(), &format!("{challenge}-stub"))
+        .unwrap_or_else(|e| panic!("the {challenge} stub builds: {e}"))
+}
+
 /// Grades `level` with `node` on the builtin engine, run folders under `target/e2e-runs`.
 pub fn grade(level: &str, node: grader::grade::NodeSource) -> Vec<grader::verdict::Verdict> {
     let request = grader::grade::Request {

@@ -1,0 +1,4 @@
+//! The `echo` binary Maelstrom runs: the node in `lib.rs` on stdin/stdout.
+fn main() -> anyhow::Result<()> {
+    common::run::<echo::EchoNode>()
+}

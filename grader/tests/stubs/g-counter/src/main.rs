@@ -1,0 +1,4 @@
+//! The `g-counter` binary Maelstrom runs: the node in `lib.rs` on stdin/stdout.
+fn main() -> anyhow::Result<()> {
+    common::run::<g_counter::GCounterNode>()
+}

@@ -1,0 +1,4 @@
+//! The `kafka` binary Maelstrom runs: the node in `lib.rs` on stdin/stdout.
+fn main() -> anyhow::Result<()> {
+    common::run::<kafka::KafkaNode>()
+}
