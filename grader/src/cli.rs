@@ -154,8 +154,9 @@ fn explain(path: &std::path::Path, level: Option<&str>) -> ExitCode {
 }
 
 fn check_history(path: &std::path::Path, level: &str) -> ExitCode {
-    let Some(level) = manifest::level(level) else {
-        return unknown_level(level);
+    let level = match level_names::resolve(level, &Progress::default()) {
+        Ok(level) => level,
+        Err(e) => return unknown_level(&e),
     };
     match crate::judge::check_history(path, level) {
         Ok(verdict) => {
