@@ -156,6 +156,9 @@ fn ranges(acceptable: &[(i64, i64)]) -> String {
 }
 
 fn values(vs: &[Value]) -> String {
+    if vs.is_empty() {
+        return "none".to_owned();
+    }
     vs.iter()
         .map(Value::to_string)
         .collect::<Vec<_>>()

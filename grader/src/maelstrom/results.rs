@@ -290,7 +290,8 @@ fn broadcast_check(w: &Value, validity: Validity) -> Check {
     };
     if never_read > 0 {
         check.details.push(format!(
-            "never read by anyone: {}",
+            "never read (neither stable nor lost: no read that began after they were known \
+             decided either way): {}",
             first_items(list(w, "never-read"), never_read as usize)
         ));
     }
