@@ -260,7 +260,9 @@ mod tests {
     #[test]
     fn more_counts_the_items_left_out_not_the_lines() {
         let lvl = level("3b").unwrap();
-        let mut details: Vec<String> = (0..10).map(|i| format!("read op {i} listed 1 ×2")).collect();
+        let mut details: Vec<String> = (0..10)
+            .map(|i| format!("read op {i} listed 1 ×2"))
+            .collect();
         details.push("… and 8,093 more reads with repeated values".to_owned());
         let v = Verdict::new(
             "3b",
@@ -276,11 +278,18 @@ mod tests {
     #[test]
     fn one_run_of_six_b_does_not_claim_both_and_the_summary_does() {
         let lvl = level("6b").unwrap();
-        let mut v = Verdict::new("6b", EngineName::Builtin, vec![Check::valid("workload", "ok")]);
+        let mut v = Verdict::new(
+            "6b",
+            EngineName::Builtin,
+            vec![Check::valid("workload", "ok")],
+        );
         v.run_label = Some("without partitions".to_owned());
         let text = render(lvl, &v);
         assert!(!text.contains("both runs valid"), "{text}");
-        assert!(text.contains("this run (without partitions) passed"), "{text}");
+        assert!(
+            text.contains("this run (without partitions) passed"),
+            "{text}"
+        );
         let mut other = v.clone();
         other.run_label = Some("with partitions".to_owned());
         let summary = render_summary(lvl, &[v.clone(), other]);
@@ -301,7 +310,10 @@ mod tests {
         );
         let text = render(lvl, &v);
         assert!(!text.contains("one owner"), "{text}");
-        assert!(text.contains("A node crashed or broke the protocol"), "{text}");
+        assert!(
+            text.contains("A node crashed or broke the protocol"),
+            "{text}"
+        );
         let v = Verdict::new(
             "5c",
             EngineName::Builtin,

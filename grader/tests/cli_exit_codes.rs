@@ -121,15 +121,34 @@ fn check_judges_a_history_file_with_exit_codes_to_match() {
     assert!(text(&out).starts_with("PASS  level 6a"), "{}", text(&out));
 
     // The reply lost its write: the course's reply rule fails it and names the op.
-    std::fs::write(&history, good.replacen(":ok, :process 0, :f :txn, :value [[:r 1 nil] [:w 1 2]]", ":ok, :process 0, :f :txn, :value [[:r 1 nil]]", 1)).unwrap();
+    std::fs::write(
+        &history,
+        good.replacen(
+            ":ok, :process 0, :f :txn, :value [[:r 1 nil] [:w 1 2]]",
+            ":ok, :process 0, :f :txn, :value [[:r 1 nil]]",
+            1,
+        ),
+    )
+    .unwrap();
     let out = grader(&["check", path, "--level", "6a"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("✗ replies: 1 transaction replies"), "{}", text(&out));
-    assert!(text(&out).contains("op 1 by process 0 (n0)"), "{}", text(&out));
+    assert!(
+        text(&out).contains("✗ replies: 1 transaction replies"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("op 1 by process 0 (n0)"),
+        "{}",
+        text(&out)
+    );
 
     for (args, says) in [
         (vec!["check", path, "--level", "9"], "there is no level"),
-        (vec!["check", "/nonexistent/history.edn", "--level", "6a"], "could not read"),
+        (
+            vec!["check", "/nonexistent/history.edn", "--level", "6a"],
+            "could not read",
+        ),
         (vec!["check", path], "--level"),
     ] {
         let out = grader(&args);

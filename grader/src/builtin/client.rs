@@ -84,7 +84,12 @@ impl RpcClient {
 
     /// Reports a fault a workload client found in a reply that passed its schema (a reply that
     /// does not answer its request): it fails the run as a `"nodes"` check.
-    pub fn diagnose(&self, key: impl Into<String>, summary: impl Into<String>, details: Vec<String>) {
+    pub fn diagnose(
+        &self,
+        key: impl Into<String>,
+        summary: impl Into<String>,
+        details: Vec<String>,
+    ) {
         self.diagnoses.report(key, summary, details);
     }
 

@@ -216,7 +216,10 @@ mod tests {
             checks[0].summary,
             "n0, n1, n2, n3 and n4 never answered init within 10 s"
         );
-        assert_eq!(checks[0].details[0], "The same on 5 nodes; what follows is n3's.");
+        assert_eq!(
+            checks[0].details[0],
+            "The same on 5 nodes; what follows is n3's."
+        );
         assert_eq!(checks[0].details[1], "n3 wrote nothing to stderr.");
         assert_eq!(checks[0].details[2], "This happened 5 times in all.");
         assert_eq!(checks[1].summary, "n10 exited with status 1 during init");
@@ -224,7 +227,10 @@ mod tests {
 
     #[test]
     fn node_ids_are_whole_words() {
-        assert_eq!(node_shape("n2 sent c14 a bad reply").1.as_deref(), Some("n2"));
+        assert_eq!(
+            node_shape("n2 sent c14 a bad reply").1.as_deref(),
+            Some("n2")
+        );
         assert_eq!(node_shape("no node here: in1").1, None);
     }
 }

@@ -284,7 +284,8 @@ mod tests {
         assert_eq!((r.indeterminate.len(), r.definite_errors), (2, 1));
         let c = report(&r, &h);
         assert!(
-            c.summary.contains("1 of them got an error reply that says the add did not happen"),
+            c.summary
+                .contains("1 of them got an error reply that says the add did not happen"),
             "{}",
             c.summary
         );

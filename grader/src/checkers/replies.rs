@@ -116,7 +116,9 @@ fn txn_difference(request: &Value, reply: &Value) -> Option<String> {
     }
     for (i, (a, g)) in asked.iter().zip(got).enumerate() {
         let (Some(a3), Some(g3)) = (a.as_slice(), g.as_slice()) else {
-            return Some(format!("micro-op {i} of the reply, {g}, is not [f key value]"));
+            return Some(format!(
+                "micro-op {i} of the reply, {g}, is not [f key value]"
+            ));
         };
         let same_f = function(a).is_some() && function(a) == function(g);
         let same_key = a3.get(1) == g3.get(1);
@@ -249,7 +251,10 @@ mod tests {
     #[test]
     fn dropped_truncated_reordered_rekeyed_or_rewritten_micro_ops_fail() {
         let cases = [
-            ("dropped", txn(vec![mop("r", 1, V::Int(4)), mop("r", 3, V::Nil)])),
+            (
+                "dropped",
+                txn(vec![mop("r", 1, V::Int(4)), mop("r", 3, V::Nil)]),
+            ),
             ("truncated", txn(vec![mop("r", 1, V::Int(4))])),
             ("empty", txn(vec![])),
             (
@@ -289,7 +294,10 @@ mod tests {
             let c = judge(request(), reply).unwrap_or_else(|| panic!("{what} passed"));
             assert_eq!(c.validity, crate::verdict::Validity::Invalid, "{what}");
             assert_eq!(c.name, "replies");
-            assert!(c.details[0].starts_with("op 1 by process 0 (n0)"), "{what}: {c:?}");
+            assert!(
+                c.details[0].starts_with("op 1 by process 0 (n0)"),
+                "{what}: {c:?}"
+            );
         }
     }
 
@@ -344,7 +352,11 @@ mod tests {
         let found = mismatches(&kafka_opts(), &h);
         let at: Vec<usize> = found.iter().map(|m| m.index).collect();
         assert_eq!(at, [5, 7], "{found:?}");
-        assert!(found[0].why.contains("polled {\"1\" \"2\"}"), "{}", found[0].why);
+        assert!(
+            found[0].why.contains("polled {\"1\" \"2\"}"),
+            "{}",
+            found[0].why
+        );
         assert!(found[0].why.contains("key \"3\""), "{}", found[0].why);
         let c = check(&kafka_opts(), &h).unwrap();
         assert!(c.summary.starts_with("2 poll replies"), "{}", c.summary);

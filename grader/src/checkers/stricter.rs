@@ -5,6 +5,9 @@
 //! (maelstrom issue #56). The builtin engine's checkers catch both; when the Maelstrom engine or
 //! `grader explain` reads a real run, these checks add the same strictness from its
 //! `history.edn`, so that a verdict does not depend on the engine that produced it.
+//!
+//! [`course_checks`] are the course's rules that no Maelstrom checker has (replies answer their
+//! requests, every g-counter node answers a final read): both engines add them.
 
 use crate::checkers::{final_reads, replies, set_full, txn, who};
 use crate::history::History;
@@ -43,16 +46,26 @@ fn duplicates(opts: &TestOptions, history: &History) -> Option<Check> {
     if dupes.is_empty() {
         return None;
     }
-    let details = dupes.iter().take(SHOWN).map(|d| {
-        let values: Vec<String> = d.values.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
-        format!(
-            "the read of {} completed at {:.3} s (op {}) listed {}",
-            who(opts, d.op.process),
-            d.op.time as f64 / 1e9,
-            d.op.index,
-            values.join(", ")
-        )
-    });
+    let mut details: Vec<String> = dupes
+        .iter()
+        .take(SHOWN)
+        .map(|d| {
+            let values: Vec<String> = d.values.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
+            format!(
+                "the read of {} completed at {:.3} s (op {}) listed {}",
+                who(opts, d.op.process),
+                d.op.time as f64 / 1e9,
+                d.op.index,
+                values.join(", ")
+            )
+        })
+        .collect();
+    if dupes.len() > SHOWN {
+        details.push(format!(
+            "… and {} more reads with repeated values",
+            dupes.len() - SHOWN
+        ));
+    }
     Some(
         Check::invalid(
             "duplicates",

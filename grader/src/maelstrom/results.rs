@@ -342,8 +342,8 @@ fn g_counter_check(w: &Value, validity: Validity) -> Check {
     match validity {
         Validity::Valid if reads.is_empty() => Check::valid(
             "workload",
-            "no final read succeeded, which Maelstrom's counter checker does not count against \
-             you",
+            "no final read succeeded, which Maelstrom's counter checker calls valid (the \
+             course does not: see its final reads check)",
         )
         .with_details([format!("acceptable final values: {acceptable}")]),
         Validity::Valid => Check::valid(
@@ -858,7 +858,10 @@ pub fn budget_check(results: &Value, level_id: &str, budget: &Budget) -> Option<
     } else {
         Check::valid(
             "budget",
-            format!("within level {level_id}'s budget ({})", budget.set_by.words()),
+            format!(
+                "within level {level_id}'s budget ({})",
+                budget.set_by.words()
+            ),
         )
     };
     Some(Check { figures, ..check })

@@ -442,7 +442,10 @@ mod tests {
             .invoke(&mut rpc, "n0", &assign(&["1", "2"], false))
             .await;
         assert_eq!(done.kind, OpType::Ok);
-        assert!(diagnoses.checks().is_empty(), "the offsets answer what was asked");
+        assert!(
+            diagnoses.checks().is_empty(),
+            "the offsets answer what was asked"
+        );
         assert_eq!(done.value.to_string(), r#"["1" "2"]"#);
         assert_eq!(seen.lock().unwrap()[0]["keys"], json!(["1", "2"]));
         assert_eq!(
@@ -491,7 +494,10 @@ mod tests {
         // The only fault: the re-assign of "9" and "3" got offsets for "1" and "2".
         let faults: Vec<String> = diagnoses.checks().into_iter().map(|c| c.summary).collect();
         assert_eq!(faults.len(), 1, "{faults:?}");
-        assert!(faults[0].contains("not asked about (\"1\", \"2\")"), "{faults:?}");
+        assert!(
+            faults[0].contains("not asked about (\"1\", \"2\")"),
+            "{faults:?}"
+        );
     }
 
     #[test]
