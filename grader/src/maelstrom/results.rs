@@ -53,6 +53,20 @@ pub fn checks(
             checks.push(b);
         }
     }
+    // The whole analysis threw: no sub-checker gave a verdict, so nothing here may pass.
+    if let Some(error) = results.get("error") {
+        let text = error_text(error);
+        let first = text.lines().next().unwrap_or("").trim().to_owned();
+        checks.push(
+            Check::new(
+                "analysis",
+                Validity::Unknown,
+                "Maelstrom's analysis crashed before its checkers gave a verdict, so the run was \
+                 never judged",
+            )
+            .with_details([first]),
+        );
+    }
     // Safety net: whatever Maelstrom judged invalid must not pass here.
     if validity_of(results) == Some(Validity::Invalid)
         && !checks.iter().any(|c| c.validity == Validity::Invalid)
@@ -962,6 +976,15 @@ mod tests {
             budget_check(&r, l.id, &l.budget).unwrap().validity,
             Validity::Unknown
         );
+    }
+
+    #[test]
+    fn a_crashed_analysis_cannot_pass() {
+        let r = parse(r#"{:valid? :unknown, :error {:via [{:message "Analysis timed out"}]}}"#);
+        let c = checks(&r, None, None, None);
+        let a = by_name(&c, "analysis");
+        assert_eq!(a.validity, Validity::Unknown);
+        assert_eq!(a.details, ["Analysis timed out"]);
     }
 
     #[test]
