@@ -135,6 +135,49 @@ mod tests {
     }
 
     #[test]
+    fn a_maelstrom_history_gets_the_course_rules_too() {
+        let txn = |mops: &[(&str, i64, Value)]| {
+            Value::Vec(
+                mops.iter()
+                    .map(|(f, k, v)| Value::Vec(vec![Value::keyword(f), Value::Int(*k), v.clone()]))
+                    .collect(),
+            )
+        };
+        let h = History::new(vec![
+            op(
+                OpType::Invoke,
+                "txn",
+                txn(&[("r", 1, Value::Nil), ("w", 2, Value::Int(3))]),
+            ),
+            op(
+                OpType::Ok,
+                "txn",
+                txn(&[("w", 2, Value::Int(3)), ("r", 1, Value::Nil)]),
+            ),
+        ]);
+        let o = opts(&["-w", "txn-rw-register", "--node-count", "1"]);
+        let found = checks(&o, &h);
+        let replies = found.iter().find(|c| c.name == "replies").expect("replies");
+        assert_eq!(replies.validity, Validity::Invalid);
+        assert!(
+            replies.details[0].contains("micro-op 0 was [:r 1 nil]"),
+            "{replies:?}"
+        );
+
+        let g = opts(&["-w", "g-counter", "--node-count", "1"]);
+        let mut read = op(OpType::Invoke, "read", Value::Nil);
+        read.final_read = true;
+        let mut failed = op(OpType::Fail, "read", Value::Nil);
+        failed.final_read = true;
+        let found = checks(&g, &History::new(vec![read, failed]));
+        let finals = found
+            .iter()
+            .find(|c| c.name == "final reads")
+            .expect("final reads");
+        assert_eq!(finals.validity, Validity::Invalid);
+    }
+
+    #[test]
     fn clean_reads_and_other_workloads_add_nothing() {
         let h = History::new(vec![
             op(OpType::Invoke, "broadcast", Value::Int(1)),
