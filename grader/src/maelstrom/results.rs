@@ -423,12 +423,21 @@ fn kafka_check(w: &Value, validity: Validity) -> Check {
     }
     let names: Vec<String> = bad.iter().map(keyword_name).collect();
     let details = names.iter().map(|kind| {
-        let n = w
-            .get(kind)
-            .and_then(|e| e.get("count"))
-            .and_then(Value::as_int)
-            .map(|n| format!(" ({n} found)"))
-            .unwrap_or_default();
+        let n = if kind == "unseen" {
+            // Jepsen keeps no count for :unseen, but a map of keys to how many messages of each
+            // no poll returned: the learner counts messages.
+            w.path(&["unseen", "unseen"])
+                .and_then(Value::as_map)
+                .map(|keys| keys.iter().filter_map(|(_, n)| n.as_int()).sum::<i64>())
+                .map(|n| format!(" ({n} messages)"))
+                .unwrap_or_default()
+        } else {
+            w.get(kind)
+                .and_then(|e| e.get("count"))
+                .and_then(Value::as_int)
+                .map(|n| format!(" ({n} found)"))
+                .unwrap_or_default()
+        };
         format!("{kind}{n}: {}", kafka_error_meaning(kind))
     });
     Check::new(
@@ -975,6 +984,21 @@ mod tests {
         assert_eq!(
             budget_check(&r, l.id, &l.budget).unwrap().validity,
             Validity::Unknown
+        );
+    }
+
+    #[test]
+    fn kafka_counts_unseen_messages_not_keys() {
+        let r = parse(
+            r#"{:workload {:valid? false, :bad-error-types (:unseen), :error-types (:unseen),
+                           :unseen {:time 20, :unseen {"1" 870, "2" 5},
+                                    :messages {"1" #{1 2}, "2" #{3}}}}, :valid? false}"#,
+        );
+        let w = by_name(&checks(&r, Some(Workload::Kafka), None, None), "workload").clone();
+        assert!(
+            w.details[0].starts_with("unseen (875 messages): "),
+            "{:?}",
+            w.details
         );
     }
 
