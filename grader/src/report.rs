@@ -188,10 +188,13 @@ const NODE_FAULTS: [&str; 3] = ["nodes", "build", "flags"];
 fn hints_for(level: &Level, verdict: &Verdict) -> Vec<&'static str> {
     let faults: Vec<&str> = verdict.failures().map(|c| c.name.as_str()).collect();
     if faults.contains(&"nodes") {
-        return vec![
+        // Only a hint about the protocol itself fits a node that broke it.
+        let mut hints = vec![
             "A node crashed or broke the protocol: fix that first (its stderr log is in the run \
              folder); the level's own hints apply once it runs cleanly.",
         ];
+        hints.extend(level.hints.iter().filter(|h| h.contains("stdout")));
+        return hints;
     }
     if faults.iter().all(|f| NODE_FAULTS.contains(f)) {
         return Vec::new();
@@ -320,6 +323,18 @@ mod tests {
             vec![Check::invalid("budget", "over the level's budget")],
         );
         assert!(render(lvl, &v).contains("one owner"));
+        // A protocol hint still fits a protocol fault.
+        let v = Verdict::new(
+            "1",
+            EngineName::Builtin,
+            vec![Check::invalid(
+                "nodes",
+                "n0 wrote a line that is not JSON on stdout",
+            )],
+        );
+        let text = render(level("1").unwrap(), &v);
+        assert!(text.contains("debug output belongs on stderr"), "{text}");
+        assert!(!text.contains("Reply with type echo_ok"), "{text}");
     }
 
     #[test]
