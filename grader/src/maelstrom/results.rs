@@ -4,7 +4,7 @@
 //! that keeps Maelstrom's validity, with two deliberate departures that the course makes and the
 //! report explains: `:perf` failing only because gnuplot is missing is not held against the
 //! learner (the plots judge nothing), and the course's budgets (3d, 3e, 5c), which Maelstrom
-//! never checks, are compared here. Each workload's `:workload` reader lives in [`workload`].
+//! never checks, are compared here. Each workload's `:workload` reader lives in `workload.rs`.
 
 mod workload;
 
