@@ -23,10 +23,7 @@ pub enum JudgeError {
         source: std::io::Error,
     },
     #[error("{} is not a history Maelstrom or the grader writes: {source}", path.display())]
-    History {
-        path: PathBuf,
-        source: HistoryError,
-    },
+    History { path: PathBuf, source: HistoryError },
     #[error("{} holds no client operation, so there is nothing to judge", .0.display())]
     Empty(PathBuf),
 }
@@ -116,7 +113,10 @@ mod tests {
         assert!(!v.passed());
         let replies = v.check("replies").expect("a replies check");
         assert_eq!(replies.validity, Validity::Invalid);
-        assert!(replies.details[0].starts_with("op 1 by process 0"), "{replies:?}");
+        assert!(
+            replies.details[0].starts_with("op 1 by process 0"),
+            "{replies:?}"
+        );
     }
 
     #[test]
@@ -128,7 +128,10 @@ mod tests {
 {:index 2, :time 5, :type :ok, :process 0, :f :txn, :value [[:w 1 2]]}
 ";
         let v = check_history(&write(tmp.path(), partitioned), level("6b").unwrap()).unwrap();
-        assert_eq!(v.run_label.as_deref(), Some(level("6b").unwrap().runs[1].label));
+        assert_eq!(
+            v.run_label.as_deref(),
+            Some(level("6b").unwrap().runs[1].label)
+        );
     }
 
     #[test]

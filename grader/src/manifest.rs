@@ -71,7 +71,9 @@ impl BudgetSource {
     /// The limits' origin in words, for a budget check's summary.
     pub fn words(self) -> &'static str {
         match self {
-            BudgetSource::FlyIo => "Fly.io's targets for the level, which Maelstrom itself never checks",
+            BudgetSource::FlyIo => {
+                "Fly.io's targets for the level, which Maelstrom itself never checks"
+            }
             BudgetSource::Course => {
                 "the course's own limit: Fly.io sets no number here and Maelstrom checks none"
             }

@@ -192,10 +192,13 @@ const NODE_FAULTS: [&str; 3] = ["nodes", "build", "flags"];
 fn hints_for(level: &Level, verdict: &Verdict) -> Vec<&'static str> {
     let faults: Vec<&str> = verdict.failures().map(|c| c.name.as_str()).collect();
     if faults.contains(&"nodes") {
-        return vec![
+        // Only a hint about the protocol itself fits a node that broke it.
+        let mut hints = vec![
             "A node crashed or broke the protocol: fix that first (its stderr log is in the run \
              folder); the level's own hints apply once it runs cleanly.",
         ];
+        hints.extend(level.hints.iter().filter(|h| h.contains("stdout")));
+        return hints;
     }
     if faults.iter().all(|f| NODE_FAULTS.contains(f)) {
         return Vec::new();
@@ -264,7 +267,9 @@ mod tests {
     #[test]
     fn more_counts_the_items_left_out_not_the_lines() {
         let lvl = level("3b").unwrap();
-        let mut details: Vec<String> = (0..10).map(|i| format!("read op {i} listed 1 ×2")).collect();
+        let mut details: Vec<String> = (0..10)
+            .map(|i| format!("read op {i} listed 1 ×2"))
+            .collect();
         details.push("… and 8,093 more reads with repeated values".to_owned());
         let v = Verdict::new(
             "3b",
@@ -280,11 +285,18 @@ mod tests {
     #[test]
     fn one_run_of_six_b_does_not_claim_both_and_the_summary_does() {
         let lvl = level("6b").unwrap();
-        let mut v = Verdict::new("6b", EngineName::Builtin, vec![Check::valid("workload", "ok")]);
+        let mut v = Verdict::new(
+            "6b",
+            EngineName::Builtin,
+            vec![Check::valid("workload", "ok")],
+        );
         v.run_label = Some("without partitions".to_owned());
         let text = render(lvl, &v);
         assert!(!text.contains("both runs valid"), "{text}");
-        assert!(text.contains("this run (without partitions) passed"), "{text}");
+        assert!(
+            text.contains("this run (without partitions) passed"),
+            "{text}"
+        );
         let mut other = v.clone();
         other.run_label = Some("with partitions".to_owned());
         let summary = render_summary(lvl, &[v.clone(), other]);
@@ -305,13 +317,28 @@ mod tests {
         );
         let text = render(lvl, &v);
         assert!(!text.contains("one owner"), "{text}");
-        assert!(text.contains("A node crashed or broke the protocol"), "{text}");
+        assert!(
+            text.contains("A node crashed or broke the protocol"),
+            "{text}"
+        );
         let v = Verdict::new(
             "5c",
             EngineName::Builtin,
             vec![Check::invalid("budget", "over the level's budget")],
         );
         assert!(render(lvl, &v).contains("one owner"));
+        // A protocol hint still fits a protocol fault.
+        let v = Verdict::new(
+            "1",
+            EngineName::Builtin,
+            vec![Check::invalid(
+                "nodes",
+                "n0 wrote a line that is not JSON on stdout",
+            )],
+        );
+        let text = render(level("1").unwrap(), &v);
+        assert!(text.contains("debug output belongs on stderr"), "{text}");
+        assert!(!text.contains("Reply with type echo_ok"), "{text}");
     }
 
     #[test]

@@ -108,7 +108,13 @@ fn level_6b_valid_run_is_valid_and_shows_the_same_boundary() {
         let mut names: Vec<String> = names
             .into_iter()
             .filter(|n| n != "causal-cerone" && n != "prefix")
-            .map(|n| if n == "ROLA" { "update-atomic".to_owned() } else { n })
+            .map(|n| {
+                if n == "ROLA" {
+                    "update-atomic".to_owned()
+                } else {
+                    n
+                }
+            })
             .collect();
         names.sort();
         names

@@ -125,3 +125,57 @@ fn repeat_runs_the_level_again_and_passes_only_if_every_run_passes() {
     let stdout = String::from_utf8_lossy(&passing.stdout);
     assert!(stdout.contains("2 of 2 runs passed"), "{}", text(&passing));
 }
+
+#[test]
+fn check_judges_a_history_file_with_exit_codes_to_match() {
+    let tmp = tempfile::tempdir().unwrap();
+    let history = tmp.path().join("history.edn");
+    let good = "\
+{:index 0, :time 0, :type :invoke, :process 0, :f :txn, :value [[:r 1 nil] [:w 1 2]]}
+{:index 1, :time 5, :type :ok, :process 0, :f :txn, :value [[:r 1 nil] [:w 1 2]]}
+{:index 2, :time 6, :type :invoke, :process 1, :f :txn, :value [[:r 1 nil]]}
+{:index 3, :time 9, :type :ok, :process 1, :f :txn, :value [[:r 1 2]]}
+";
+    std::fs::write(&history, good).unwrap();
+    let path = history.to_str().unwrap();
+    let out = grader(&["check", path, "--level", "6a"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).starts_with("PASS  level 6a"), "{}", text(&out));
+
+    // The reply lost its write: the course's reply rule fails it and names the op.
+    std::fs::write(
+        &history,
+        good.replacen(
+            ":ok, :process 0, :f :txn, :value [[:r 1 nil] [:w 1 2]]",
+            ":ok, :process 0, :f :txn, :value [[:r 1 nil]]",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = grader(&["check", path, "--level", "6a"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("✗ replies: 1 transaction replies"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("op 1 by process 0 (n0)"),
+        "{}",
+        text(&out)
+    );
+
+    for (args, says) in [
+        (vec!["check", path, "--level", "9"], "there is no level"),
+        (
+            vec!["check", "/nonexistent/history.edn", "--level", "6a"],
+            "could not read",
+        ),
+        (vec!["check", path], "--level"),
+    ] {
+        let out = grader(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(says), "{args:?}: {}", text(&out));
+        assert!(!text(&out).contains("panicked"), "{args:?}: {}", text(&out));
+    }
+}

@@ -38,9 +38,14 @@ fn level_4_passes_five_runs_of_the_solution_and_fails_a_blind_write() {
     assert!(!silent_run[0].passed(), "{report}");
     let workload = silent_run[0].check("workload").expect("a workload check");
     assert_eq!(workload.validity, Validity::Valid, "{report}");
-    let finals = silent_run[0].check("final reads").expect("a final reads check");
+    let finals = silent_run[0]
+        .check("final reads")
+        .expect("a final reads check");
     assert_eq!(finals.validity, Validity::Invalid, "{report}");
-    assert!(finals.summary.starts_with("n0, n1 and n2 returned no"), "{report}");
+    assert!(
+        finals.summary.starts_with("n0, n1 and n2 returned no"),
+        "{report}"
+    );
     for run in &runs[..5] {
         let finals = run[0].check("final reads").expect("a final reads check");
         assert_eq!(finals.validity, Validity::Valid, "{}", describe("4", run));

@@ -123,10 +123,15 @@ fn expect_the_named_cause(name: &str, said: &str, v: &Verdict, report: &str) {
                 let finals = v.check("final reads").expect("a final reads check");
                 assert_eq!(finals.validity, Validity::Invalid, "{report}");
                 assert!(
-                    finals.summary.starts_with("n0, n1 and n2 returned no successful"),
+                    finals
+                        .summary
+                        .starts_with("n0, n1 and n2 returned no successful"),
                     "{report}"
                 );
-                assert!(finals.summary.contains("stricter than Maelstrom's"), "{report}");
+                assert!(
+                    finals.summary.contains("stricter than Maelstrom's"),
+                    "{report}"
+                );
             }
         }
         "invalid-lost" => {

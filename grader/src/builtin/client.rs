@@ -82,6 +82,17 @@ impl RpcClient {
         &self.id
     }
 
+    /// Reports a fault a workload client found in a reply that passed its schema (a reply that
+    /// does not answer its request): it fails the run as a `"nodes"` check.
+    pub fn diagnose(
+        &self,
+        key: impl Into<String>,
+        summary: impl Into<String>,
+        details: Vec<String>,
+    ) {
+        self.diagnoses.report(key, summary, details);
+    }
+
     /// Closes the client: replies that arrive later have nowhere to go.
     pub fn close(self) {
         self.net.remove_endpoint(&self.id);

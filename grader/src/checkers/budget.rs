@@ -178,8 +178,10 @@ mod tests {
     fn a_limit_says_whose_it_is() {
         let c = check(&level("5c").unwrap().budget, &net(Some(2.5)), None).unwrap();
         assert!(
-            c.summary.contains("the course's own limit: Fly.io sets no number here and \
-                                Maelstrom checks none"),
+            c.summary.contains(
+                "the course's own limit: Fly.io sets no number here and \
+                                Maelstrom checks none"
+            ),
             "{}",
             c.summary
         );

@@ -152,14 +152,26 @@ mod tests {
         let h = History::new(ops);
         let c = check(&opts(), &h).unwrap();
         assert_eq!(c.validity, Validity::Invalid, "{c:?}");
-        assert!(c.summary.starts_with("n1 and n2 returned no"), "{}", c.summary);
-        assert!(c.summary.contains("stricter than Maelstrom's"), "{}", c.summary);
+        assert!(
+            c.summary.starts_with("n1 and n2 returned no"),
+            "{}",
+            c.summary
+        );
+        assert!(
+            c.summary.contains("stricter than Maelstrom's"),
+            "{}",
+            c.summary
+        );
         assert!(
             c.details[0].starts_with("n1: 2 final reads and none succeeded (0 failed, 2 indet"),
             "{:?}",
             c.details
         );
-        assert!(c.details[0].contains("Client read timeout"), "{:?}", c.details);
+        assert!(
+            c.details[0].contains("Client read timeout"),
+            "{:?}",
+            c.details
+        );
         assert_eq!(c.details[1], "n2: no final read reached it");
     }
 

@@ -156,6 +156,9 @@ fn ranges(acceptable: &[(i64, i64)]) -> String {
 }
 
 fn values(vs: &[Value]) -> String {
+    if vs.is_empty() {
+        return "none".to_owned();
+    }
     vs.iter()
         .map(Value::to_string)
         .collect::<Vec<_>>()
@@ -281,7 +284,8 @@ mod tests {
         assert_eq!((r.indeterminate.len(), r.definite_errors), (2, 1));
         let c = report(&r, &h);
         assert!(
-            c.summary.contains("1 of them got an error reply that says the add did not happen"),
+            c.summary
+                .contains("1 of them got an error reply that says the add did not happen"),
             "{}",
             c.summary
         );

@@ -77,6 +77,19 @@ pub fn check(opts: &TestOptions, history: &History) -> Option<Check> {
     )
 }
 
+/// How much of a value a line shows: node output is untrusted and may be huge.
+const CLIP: usize = 160;
+
+/// A value as shown in a line, cut at [`CLIP`] characters.
+fn clip(v: &impl std::fmt::Display) -> String {
+    let text = v.to_string();
+    if text.chars().count() <= CLIP {
+        text
+    } else {
+        format!("{}…", text.chars().take(CLIP).collect::<String>())
+    }
+}
+
 /// The function of a micro-op (`:r`, `"r"`) as plain text.
 fn function(mop: &Value) -> Option<&str> {
     let f = mop.as_slice()?.first()?;
@@ -105,32 +118,46 @@ fn txn_mismatches(history: &History) -> Vec<Mismatch> {
 fn txn_difference(request: &Value, reply: &Value) -> Option<String> {
     let asked = request.as_slice().unwrap_or_default();
     let Some(got) = reply.as_slice() else {
-        return Some(format!("sent {request}, the reply's txn was {reply}"));
+        return Some(format!(
+            "sent {}, the reply's txn was {}",
+            clip(request),
+            clip(reply)
+        ));
     };
     if got.len() != asked.len() {
         return Some(format!(
-            "sent {} micro-ops {request}, the reply carried {}: {reply}",
+            "sent {} micro-ops {}, the reply carried {}: {}",
             asked.len(),
-            got.len()
+            clip(request),
+            got.len(),
+            clip(reply)
         ));
     }
     for (i, (a, g)) in asked.iter().zip(got).enumerate() {
         let (Some(a3), Some(g3)) = (a.as_slice(), g.as_slice()) else {
-            return Some(format!("micro-op {i} of the reply, {g}, is not [f key value]"));
+            return Some(format!(
+                "micro-op {i} of the reply, {}, is not [f key value]",
+                clip(g)
+            ));
         };
         let same_f = function(a).is_some() && function(a) == function(g);
         let same_key = a3.get(1) == g3.get(1);
         if !same_f || !same_key || g3.len() != 3 {
             return Some(format!(
-                "micro-op {i} was {a}, the reply has {g} in its place (sent {request}, got \
-                 {reply})"
+                "micro-op {i} was {}, the reply has {} in its place (sent {}, got {})",
+                clip(a),
+                clip(g),
+                clip(request),
+                clip(reply)
             ));
         }
         if function(a) == Some("w") && a3.get(2) != g3.get(2) {
             return Some(format!(
-                "micro-op {i} wrote {}, the reply says it wrote {} (sent {request}, got {reply})",
-                a3.get(2).unwrap_or(&Value::Nil),
-                g3.get(2).unwrap_or(&Value::Nil)
+                "micro-op {i} wrote {}, the reply says it wrote {} (sent {}, got {})",
+                clip(a3.get(2).unwrap_or(&Value::Nil)),
+                clip(g3.get(2).unwrap_or(&Value::Nil)),
+                clip(request),
+                clip(reply)
             ));
         }
     }
@@ -177,9 +204,9 @@ fn poll_mismatches(history: &History) -> Vec<Mismatch> {
                             process: done.process,
                             why: format!(
                                 "polled {{{}}}, the reply also returned key{} {}",
-                                asked.join(" "),
+                                clip(&asked.join(" ")),
                                 if extra.len() == 1 { "" } else { "s" },
-                                extra.join(", ")
+                                clip(&extra.join(", "))
                             ),
                         });
                     }
@@ -249,7 +276,10 @@ mod tests {
     #[test]
     fn dropped_truncated_reordered_rekeyed_or_rewritten_micro_ops_fail() {
         let cases = [
-            ("dropped", txn(vec![mop("r", 1, V::Int(4)), mop("r", 3, V::Nil)])),
+            (
+                "dropped",
+                txn(vec![mop("r", 1, V::Int(4)), mop("r", 3, V::Nil)]),
+            ),
             ("truncated", txn(vec![mop("r", 1, V::Int(4))])),
             ("empty", txn(vec![])),
             (
@@ -289,8 +319,18 @@ mod tests {
             let c = judge(request(), reply).unwrap_or_else(|| panic!("{what} passed"));
             assert_eq!(c.validity, crate::verdict::Validity::Invalid, "{what}");
             assert_eq!(c.name, "replies");
-            assert!(c.details[0].starts_with("op 1 by process 0 (n0)"), "{what}: {c:?}");
+            assert!(
+                c.details[0].starts_with("op 1 by process 0 (n0)"),
+                "{what}: {c:?}"
+            );
         }
+    }
+
+    #[test]
+    fn a_huge_reply_is_shown_clipped() {
+        let reply = txn((0..5000).map(|k| mop("r", k, V::Int(1))).collect());
+        let c = judge(request(), reply).unwrap();
+        assert!(c.details[0].chars().count() < 800, "{}", c.details[0].len());
     }
 
     #[test]
@@ -344,7 +384,11 @@ mod tests {
         let found = mismatches(&kafka_opts(), &h);
         let at: Vec<usize> = found.iter().map(|m| m.index).collect();
         assert_eq!(at, [5, 7], "{found:?}");
-        assert!(found[0].why.contains("polled {\"1\" \"2\"}"), "{}", found[0].why);
+        assert!(
+            found[0].why.contains("polled {\"1\" \"2\"}"),
+            "{}",
+            found[0].why
+        );
         assert!(found[0].why.contains("key \"3\""), "{}", found[0].why);
         let c = check(&kafka_opts(), &h).unwrap();
         assert!(c.summary.starts_with("2 poll replies"), "{}", c.summary);

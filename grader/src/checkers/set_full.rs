@@ -494,7 +494,8 @@ pub fn report(r: &SetFullResult, opts: &TestOptions) -> Check {
     }
     if r.never_read_count > 0 {
         details.push(format!(
-            "never read (no read began after they were known): {}",
+            "never read (neither stable nor lost: no read that began after they were known \
+             decided either way): {}",
             list(&r.never_read)
         ));
     }

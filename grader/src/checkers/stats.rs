@@ -294,7 +294,10 @@ mod error_tests {
             .find(|d| d.contains("most common error"))
             .expect("a most common error");
         assert!(line.ends_with("(629×)"), "{line}");
-        assert!(line.contains(":in_reply_to …,") && line.contains(":…}"), "{line}");
+        assert!(
+            line.contains(":in_reply_to …,") && line.contains(":…}"),
+            "{line}"
+        );
         assert_eq!(error_shape("code 11, msg_id 3"), "code 11, msg_id …");
         assert_eq!(error_shape("no ids here 42"), "no ids here 42");
     }

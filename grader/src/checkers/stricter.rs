@@ -5,6 +5,9 @@
 //! (maelstrom issue #56). The builtin engine's checkers catch both; when the Maelstrom engine or
 //! `grader explain` reads a real run, these checks add the same strictness from its
 //! `history.edn`, so that a verdict does not depend on the engine that produced it.
+//!
+//! [`course_checks`] are the course's rules that no Maelstrom checker has (replies answer their
+//! requests, every g-counter node answers a final read): both engines add them.
 
 use crate::checkers::{final_reads, replies, set_full, txn, who};
 use crate::history::History;
@@ -43,16 +46,26 @@ fn duplicates(opts: &TestOptions, history: &History) -> Option<Check> {
     if dupes.is_empty() {
         return None;
     }
-    let details = dupes.iter().take(SHOWN).map(|d| {
-        let values: Vec<String> = d.values.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
-        format!(
-            "the read of {} completed at {:.3} s (op {}) listed {}",
-            who(opts, d.op.process),
-            d.op.time as f64 / 1e9,
-            d.op.index,
-            values.join(", ")
-        )
-    });
+    let mut details: Vec<String> = dupes
+        .iter()
+        .take(SHOWN)
+        .map(|d| {
+            let values: Vec<String> = d.values.iter().map(|(v, n)| format!("{v} ×{n}")).collect();
+            format!(
+                "the read of {} completed at {:.3} s (op {}) listed {}",
+                who(opts, d.op.process),
+                d.op.time as f64 / 1e9,
+                d.op.index,
+                values.join(", ")
+            )
+        })
+        .collect();
+    if dupes.len() > SHOWN {
+        details.push(format!(
+            "… and {} more reads with repeated values",
+            dupes.len() - SHOWN
+        ));
+    }
     Some(
         Check::invalid(
             "duplicates",
@@ -119,6 +132,49 @@ mod tests {
             "{:?}",
             checks[0].details
         );
+    }
+
+    #[test]
+    fn a_maelstrom_history_gets_the_course_rules_too() {
+        let txn = |mops: &[(&str, i64, Value)]| {
+            Value::Vec(
+                mops.iter()
+                    .map(|(f, k, v)| Value::Vec(vec![Value::keyword(f), Value::Int(*k), v.clone()]))
+                    .collect(),
+            )
+        };
+        let h = History::new(vec![
+            op(
+                OpType::Invoke,
+                "txn",
+                txn(&[("r", 1, Value::Nil), ("w", 2, Value::Int(3))]),
+            ),
+            op(
+                OpType::Ok,
+                "txn",
+                txn(&[("w", 2, Value::Int(3)), ("r", 1, Value::Nil)]),
+            ),
+        ]);
+        let o = opts(&["-w", "txn-rw-register", "--node-count", "1"]);
+        let found = checks(&o, &h);
+        let replies = found.iter().find(|c| c.name == "replies").expect("replies");
+        assert_eq!(replies.validity, Validity::Invalid);
+        assert!(
+            replies.details[0].contains("micro-op 0 was [:r 1 nil]"),
+            "{replies:?}"
+        );
+
+        let g = opts(&["-w", "g-counter", "--node-count", "1"]);
+        let mut read = op(OpType::Invoke, "read", Value::Nil);
+        read.final_read = true;
+        let mut failed = op(OpType::Fail, "read", Value::Nil);
+        failed.final_read = true;
+        let found = checks(&g, &History::new(vec![read, failed]));
+        let finals = found
+            .iter()
+            .find(|c| c.name == "final reads")
+            .expect("final reads");
+        assert_eq!(finals.validity, Validity::Invalid);
     }
 
     #[test]

@@ -27,11 +27,23 @@ pub fn crash_check(exit_code: Option<i32>, output: &str, store: Option<&Path>) -
         details.extend(telling.into_iter().map(|l| format!("  {l}")));
     }
     if let Some(store) = store {
+        // Nodes that wrote the same tail are one entry: five silent nodes are one line.
+        let mut groups: Vec<(Vec<String>, Vec<String>)> = Vec::new();
         for (node, lines) in node_log_tails(store) {
+            match groups.iter_mut().find(|(_, tail)| *tail == lines) {
+                Some((nodes, _)) => nodes.push(node),
+                None => groups.push((vec![node], lines)),
+            }
+        }
+        for (nodes, lines) in groups {
+            let who = and_list(&nodes);
             if lines.is_empty() {
-                details.push(format!("{node} wrote nothing on stderr"));
+                details.push(format!("{who} wrote nothing on stderr"));
+            } else if nodes.len() == 1 {
+                details.push(format!("last lines {who} wrote on stderr:"));
+                details.extend(lines.into_iter().map(|l| format!("  {l}")));
             } else {
-                details.push(format!("last lines {node} wrote on stderr:"));
+                details.push(format!("last lines {who} each wrote on stderr (the same):"));
                 details.extend(lines.into_iter().map(|l| format!("  {l}")));
             }
         }
@@ -169,7 +181,23 @@ fn clip(line: &str) -> String {
     }
 }
 
-/// The last [`TAIL`] lines of each `node-logs/<node>.log`, nodes in name order.
+/// `n0`, `n0 and n1`, `n0, n1 and n2`.
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// `n2` before `n10`: node names sort by their number.
+fn node_order(name: &str) -> (String, u64) {
+    let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
+    let prefix = &name[..name.len() - digits.len()];
+    (prefix.to_owned(), digits.parse().unwrap_or(u64::MAX))
+}
+
+/// The last [`TAIL`] lines of each `node-logs/<node>.log`, nodes in order (`n2` before `n10`).
 pub fn node_log_tails(store: &Path) -> Vec<(String, Vec<String>)> {
     let Ok(entries) = std::fs::read_dir(store.join("node-logs")) else {
         return Vec::new();
@@ -179,7 +207,13 @@ pub fn node_log_tails(store: &Path) -> Vec<(String, Vec<String>)> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "log"))
         .collect();
-    logs.sort();
+    logs.sort_by_key(|p| {
+        node_order(
+            &p.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )
+    });
     logs.into_iter()
         .map(|p| {
             let node = p
@@ -234,6 +268,33 @@ mod tests {
         let c = crash_check(Some(254), "Unknown option: \"--foo\"\n", None);
         assert!(c.summary.contains("254"));
         assert!(c.details.iter().any(|d| d.contains("Unknown option")));
+    }
+
+    #[test]
+    fn silent_nodes_are_one_line_in_node_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("node-logs")).unwrap();
+        for n in ["n10", "n2", "n0", "n1"] {
+            std::fs::write(tmp.path().join(format!("node-logs/{n}.log")), "").unwrap();
+        }
+        std::fs::write(
+            tmp.path().join("node-logs/n3.log"),
+            "thread 'main' panicked\n",
+        )
+        .unwrap();
+        let c = crash_check(Some(255), "", Some(tmp.path()));
+        assert!(
+            c.details
+                .contains(&"n0, n1, n2 and n10 wrote nothing on stderr".to_owned()),
+            "{:?}",
+            c.details
+        );
+        assert!(
+            c.details
+                .contains(&"last lines n3 wrote on stderr:".to_owned()),
+            "{:?}",
+            c.details
+        );
     }
 
     #[test]

@@ -97,8 +97,9 @@ pub fn explain(path: &Path, level: Option<&Level>) -> Result<Verdict, ExplainErr
         .clone()
         .or_else(|| level.and_then(|l| l.options().into_iter().next()));
     if let (Some(opts), Some(results)) = (&judged_opts, &value) {
-        if workload_checker_crashed(results) {
-            fall_back_to_builtin(&mut checks, opts, &folder);
+        let crashed = crashed_checkers(results);
+        if !crashed.is_empty() {
+            fall_back_to_builtin(&mut checks, &crashed, opts, &folder);
         }
         checks.extend(super::stricter_checks(opts, &folder));
     }
@@ -132,38 +133,63 @@ pub fn explain(path: &Path, level: Option<&Level>) -> Result<Verdict, ExplainErr
     Ok(verdict)
 }
 
-/// Whether Maelstrom's workload checker threw: Jepsen then records `{:valid? :unknown :error …}`
-/// (or, when the whole analysis threw, an `:error` and no `:workload`) instead of a verdict.
-fn workload_checker_crashed(results: &crate::value::Value) -> bool {
-    match results.get("workload") {
-        Some(w) => w.get("error").is_some(),
-        None => results.get("error").is_some(),
-    }
+/// The checkers of Maelstrom's that threw: Jepsen then records `{:valid? :unknown :error …}` in
+/// their place (or, when the whole analysis threw, one `:error` and none of them) instead of a
+/// verdict.
+fn crashed_checkers(results: &crate::value::Value) -> Vec<&'static str> {
+    let whole = results.get("error").is_some();
+    ["workload", "stats", "availability"]
+        .into_iter()
+        .filter(|name| match results.get(name) {
+            Some(sub) => sub.get("error").is_some(),
+            None => whole,
+        })
+        .collect()
 }
 
-/// Replaces the crashed workload check with the builtin checker's verdict on the run's
-/// `history.edn`, saying that it did. Without a readable history the crash stands.
-fn fall_back_to_builtin(checks: &mut Vec<Check>, opts: &TestOptions, folder: &Path) {
+/// Replaces each crashed check (`workload`, `stats`, `availability`) with the builtin checker's
+/// verdict on the run's `history.edn`, saying that it did. Without a readable history the crash
+/// stands: unknown, so the run cannot pass.
+fn fall_back_to_builtin(
+    checks: &mut Vec<Check>,
+    crashed: &[&str],
+    opts: &TestOptions,
+    folder: &Path,
+) {
     let Ok(text) = std::fs::read_to_string(folder.join("history.edn")) else {
         return;
     };
     let Ok(history) = crate::history::History::from_edn(&text) else {
         return;
     };
-    let crashed = checks.iter().position(|c| c.name == "workload");
-    let why = crashed
-        .and_then(|i| checks[i].details.first().cloned())
-        .filter(|d| !d.is_empty())
-        .map(|d| format!(" ({d})"))
-        .unwrap_or_default();
-    let mut check = crate::checkers::workload(opts, &history, None);
-    check.summary = format!(
-        "Maelstrom's workload checker crashed{why}, so the grader's builtin checker judged          history.edn instead: {}",
-        check.summary
-    );
-    match crashed {
-        Some(i) => checks[i] = check,
-        None => checks.insert(0, check),
+    // A crash of the whole analysis is replaced along with the checks it left out.
+    let whole = checks
+        .iter()
+        .position(|c| c.name == "analysis")
+        .map(|i| checks.remove(i));
+    for (at, name) in crashed.iter().enumerate() {
+        let existing = checks.iter().position(|c| c.name == *name);
+        let why = existing
+            .map(|i| &checks[i])
+            .or(whole.as_ref())
+            .and_then(|c| c.details.first().cloned())
+            .filter(|d| !d.is_empty())
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        let mut check = match *name {
+            "stats" => crate::checkers::stats::check(&history),
+            "availability" => crate::checkers::availability::check(&history, opts.availability),
+            _ => crate::checkers::workload(opts, &history, None),
+        };
+        check.summary = format!(
+            "Maelstrom's {name} checker crashed{why}, so the grader's builtin checker judged \
+             history.edn instead: {}",
+            check.summary
+        );
+        match existing {
+            Some(i) => checks[i] = check,
+            None => checks.insert(at.min(checks.len()), check),
+        }
     }
 }
 
@@ -420,10 +446,33 @@ mod tests {
         );
         assert!(v.passed(), "{:#?}", v.checks);
 
+        // The whole analysis threw: every check comes from the history, and none shows "?".
+        std::fs::write(
+            run.join("results.edn"),
+            "{:valid? :unknown, :error {:via [{:message \"Analysis timed out\"}]}}",
+        )
+        .unwrap();
+        let v = explain(tmp.path(), None).unwrap();
+        for name in ["workload", "stats", "availability"] {
+            let c = v
+                .check(name)
+                .unwrap_or_else(|| panic!("no {name}: {:#?}", v.checks));
+            assert_eq!(c.validity, Validity::Valid, "{c:?}");
+            assert!(
+                c.summary.contains("builtin checker judged history.edn"),
+                "{c:?}"
+            );
+            assert!(c.figures.iter().all(|f| f.value != "?"), "{c:?}");
+        }
+        assert!(v.passed(), "{:#?}", v.checks);
+
+        let w = v.check("workload").unwrap();
+        assert!(w.summary.contains("crashed (Analysis timed out)"), "{w:?}");
+
         // Without a history, the crash stands: unknown, so no pass.
         std::fs::remove_file(run.join("history.edn")).unwrap();
         let v = explain(tmp.path(), None).unwrap();
-        assert_eq!(v.check("workload").unwrap().validity, Validity::Unknown);
+        assert_eq!(v.check("analysis").unwrap().validity, Validity::Unknown);
         assert!(!v.passed());
     }
 

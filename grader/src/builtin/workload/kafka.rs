@@ -218,8 +218,9 @@ impl KafkaClient {
             let reply = rpc
                 .call(node, request, DEFAULT_TIMEOUT, &LIST_COMMITTED_OFFSETS_OK)
                 .await;
-            if let Err(e) = reply {
-                return with_errors(op, e, true);
+            match reply {
+                Err(e) => return with_errors(op, e, true),
+                Ok(reply) => unasked_offsets(rpc, node, &keys, &reply),
             }
         }
         // Maelstrom looks each key up in the reply body rather than in its `offsets`, never
@@ -302,6 +303,32 @@ impl KafkaClient {
     }
 }
 
+/// The course's rule that a reply answers its request: `list_committed_offsets_ok` may only
+/// list keys that were asked for. Maelstrom ignores the reply's offsets altogether (it looks in
+/// the wrong map), and a history keeps no trace of them, so only this client can check it.
+fn unasked_offsets(rpc: &RpcClient, node: &str, keys: &[String], reply: &Json) {
+    let extra: Vec<&String> = reply["offsets"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| !keys.contains(k))
+        .collect();
+    if extra.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = extra.iter().map(|k| format!("{k:?}")).collect();
+    rpc.diagnose(
+        format!("unasked offsets {node}"),
+        format!(
+            "{node} answered list_committed_offsets for keys {keys:?} with offsets for keys it \
+             was not asked about ({}); a reply must answer its request (the course's rule: \
+             Maelstrom ignores these offsets)",
+            shown.join(", ")
+        ),
+        vec![format!("The reply was `{reply}`.")],
+    );
+}
+
 /// A key as it goes on the wire: the generator's keys are strings already.
 fn wire_key(key: &Value) -> String {
     match key {
@@ -382,6 +409,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn committed_offsets_for_keys_not_asked_are_diagnosed() {
+        // This node answers with offsets for keys "1" and "2" whatever it is asked.
+        let (net, _) = fake_node(answer);
+        let diagnoses = Diagnoses::default();
+        let mut rpc = RpcClient::open(&net, &diagnoses);
+        let mut client = KafkaClient::default();
+        let done = client.invoke(&mut rpc, "n0", &assign(&["1"], false)).await;
+        // Maelstrom ignores the offsets, so the op is fine; the course names the reply.
+        assert_eq!(done.kind, OpType::Ok);
+        let checks = diagnoses.checks();
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        assert!(
+            checks[0].summary.starts_with(
+                "n0 answered list_committed_offsets for keys [\"1\"] with offsets for keys it \
+                 was not asked about (\"2\")"
+            ),
+            "{}",
+            checks[0].summary
+        );
+    }
+
+    #[tokio::test]
     async fn the_client_behaves_as_maelstroms_does() {
         let (net, seen) = fake_node(answer);
         let diagnoses = Diagnoses::default();
@@ -393,6 +442,10 @@ mod tests {
             .invoke(&mut rpc, "n0", &assign(&["1", "2"], false))
             .await;
         assert_eq!(done.kind, OpType::Ok);
+        assert!(
+            diagnoses.checks().is_empty(),
+            "the offsets answer what was asked"
+        );
         assert_eq!(done.value.to_string(), r#"["1" "2"]"#);
         assert_eq!(seen.lock().unwrap()[0]["keys"], json!(["1", "2"]));
         assert_eq!(
@@ -438,7 +491,13 @@ mod tests {
             .await;
         assert_eq!((done.kind, done.error), (OpType::Info, None));
         assert_eq!(seen.lock().unwrap().len(), before);
-        assert!(diagnoses.checks().is_empty());
+        // The only fault: the re-assign of "9" and "3" got offsets for "1" and "2".
+        let faults: Vec<String> = diagnoses.checks().into_iter().map(|c| c.summary).collect();
+        assert_eq!(faults.len(), 1, "{faults:?}");
+        assert!(
+            faults[0].contains("not asked about (\"1\", \"2\")"),
+            "{faults:?}"
+        );
     }
 
     #[test]

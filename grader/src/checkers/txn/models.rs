@@ -49,7 +49,10 @@ const MODEL_IMPLIES: &[(&str, &[&str])] = &[
     ("monotonic-atomic-view", &["read-committed"]),
     ("monotonic-view", &["PL-2"]),
     ("monotonic-snapshot-read", &["PL-2"]),
-    ("parallel-snapshot-isolation", &["causal-cerone", "update-atomic"]),
+    (
+        "parallel-snapshot-isolation",
+        &["causal-cerone", "update-atomic"],
+    ),
     ("prefix", &["causal-cerone"]),
     ("read-atomic", &["monotonic-atomic-view"]),
     ("read-committed", &["read-uncommitted"]),

@@ -10,8 +10,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Payload {
-    Txn { txn: Vec<(String, u64, Option<u64>)> },
-    TxnOk { txn: Vec<(String, u64, Option<u64>)> },
+    Txn {
+        txn: Vec<(String, u64, Option<u64>)>,
+    },
+    TxnOk {
+        txn: Vec<(String, u64, Option<u64>)>,
+    },
     #[serde(other)]
     Other,
 }
