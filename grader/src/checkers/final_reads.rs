@@ -120,23 +120,29 @@ pub fn check(opts: &TestOptions, history: &History) -> Option<Check> {
             )
         }
     });
-    Some(
-        Check::invalid(
-            "final reads",
-            format!(
-                "{} returned no {}final read; the course requires each node to answer one \
-                 with the converged total. This is the course's rule, stricter than \
-                 Maelstrom's, whose checker passes a run when no final read succeeds",
-                and_list(&names),
-                if silent.iter().all(|(_, r)| r.ok == 0) {
-                    "successful "
-                } else {
-                    "acceptable "
-                }
-            ),
+    Some(Check::invalid("final reads", summary(&names, &silent)).with_details(details))
+}
+
+/// Whom the check names and why: no answer at all is the course's own rule; only wrong answers
+/// Maelstrom fails as well.
+fn summary(names: &[&str], nodes: &[(&String, &NodeReads)]) -> String {
+    let who = and_list(names);
+    let course = "the course requires each node to answer one with the converged total. This \
+                  is the course's rule, stricter than Maelstrom's, whose checker passes a run \
+                  when no final read succeeds";
+    if nodes.iter().all(|(_, r)| r.ok == 0) {
+        format!("{who} returned no successful final read; {course}")
+    } else if nodes.iter().all(|(_, r)| r.ok > 0) {
+        format!(
+            "{who} answered final reads only with totals the adds do not allow (Maelstrom's \
+             checker fails these reads too; this names the nodes)"
         )
-        .with_details(details),
-    )
+    } else {
+        format!(
+            "{who} returned no acceptable final read: some no successful one at all, some only \
+             totals the adds do not allow; {course}"
+        )
+    }
 }
 
 /// `n0`, `n0 and n1`, `n0, n1 and n2`.
@@ -236,7 +242,7 @@ mod tests {
         assert_eq!(c.validity, Validity::Invalid, "{c:?}");
         assert!(
             c.summary
-                .starts_with("n1 returned no acceptable final read"),
+                .starts_with("n1 answered final reads only with totals the adds do not allow"),
             "{}",
             c.summary
         );
