@@ -722,7 +722,7 @@ pub fn render(analysis: &TxnAnalysis) -> Check {
         }
         let shown = distinct.len().min(EXAMPLES_SHOWN);
         if all.len() > shown {
-            details.push(format!("  … and {} more", all.len() - shown));
+            details.push(format!("  … and {} more case(s)", all.len() - shown));
         }
     }
     if !analysis.not.is_empty() {
