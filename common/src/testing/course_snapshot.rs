@@ -58,8 +58,9 @@ pub(crate) fn compare(path: &Path, expected: Option<&str>, actual: &str) -> Resu
             path.display()
         ));
     };
-    let expected = normalize(expected);
-    let actual = normalize(actual);
+    // Each ends in one newline, so that the diff does not flag a missing one at the end.
+    let expected = normalize(expected) + "\n";
+    let actual = normalize(actual) + "\n";
     if expected == actual {
         return Ok(());
     }
@@ -152,14 +153,14 @@ fn explain_line(want: &str, got: &str) -> Option<String> {
             ""
         };
         return Some(format!(
-            "your node answered with an error (code {}, {text:?}) where a `{want_type}` was \
+            "your node answered with an error (code {}, {text:?}) where `{want_type}` was \
              expected.{todo}",
             got.get("code").unwrap_or(&Value::Null)
         ));
     }
     if want_type != got_type {
         return Some(format!(
-            "your node sent a `{got_type}` where a `{want_type}` was expected."
+            "your node sent `{got_type}` where `{want_type}` was expected."
         ));
     }
     let mut notes = Vec::new();
