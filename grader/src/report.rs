@@ -173,6 +173,9 @@ pub fn render_summary(level: &Level, verdicts: &[Verdict]) -> String {
         let mark = if v.passed() { "✓" } else { "✗" };
         let _ = writeln!(out, "  {mark} run {} {label}{reason}", i + 1);
     }
+    if let Some(latest) = verdicts.last().and_then(|v| v.latest.as_ref()) {
+        let _ = writeln!(out, "  newest run {}", latest.display());
+    }
     out
 }
 
@@ -215,6 +218,29 @@ mod tests {
         assert_eq!(
             text.lines().last(),
             Some("  newest run runs/3b/latest"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_summary_of_several_runs_ends_with_the_latest_pointer() {
+        let mut runs = vec![
+            Verdict::new(
+                "6b",
+                EngineName::Builtin,
+                vec![Check::valid("workload", "ok")],
+            ),
+            Verdict::new(
+                "6b",
+                EngineName::Builtin,
+                vec![Check::valid("workload", "ok")],
+            ),
+        ];
+        runs[1].latest = Some("runs/6b/latest".into());
+        let text = render_summary(level("6b").unwrap(), &runs);
+        assert_eq!(
+            text.lines().last(),
+            Some("  newest run runs/6b/latest"),
             "{text}"
         );
     }
