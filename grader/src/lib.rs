@@ -21,5 +21,6 @@ pub mod netstats;
 pub mod options;
 pub mod progress;
 pub mod report;
+pub mod unfinished;
 pub mod value;
 pub mod verdict;
