@@ -122,8 +122,9 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
         }
         let _ = writeln!(
             out,
-            "  • More in course.md, chapter for level {}.",
-            level.id
+            "  • More in course.md, chapter for level {}. Your node: challenges/{}/src/lib.rs; \
+             its in-process tests: cargo test -p {}",
+            level.id, level.challenge, level.challenge
         );
     }
 
@@ -203,6 +204,12 @@ mod tests {
         assert!(text.contains("✗ budget: msgs-per-op is over"), "{text}");
         assert!(text.contains("(limit < 30) ✗ not met"), "{text}");
         assert!(text.contains("Hints:"), "{text}");
+        assert!(
+            text.contains(
+                "challenges/broadcast/src/lib.rs; its in-process tests: cargo test -p broadcast"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
