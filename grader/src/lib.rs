@@ -22,5 +22,6 @@ pub mod netstats;
 pub mod options;
 pub mod progress;
 pub mod report;
+pub mod unfinished;
 pub mod value;
 pub mod verdict;

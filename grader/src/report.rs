@@ -108,8 +108,9 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
             }
             let _ = writeln!(
                 out,
-                "  • More in course.md, chapter for level {}.",
-                level.id
+                "  • More in course.md, chapter for level {}. Your node: challenges/{}/src/lib.rs; \
+                 its in-process tests: cargo test -p {}",
+                level.id, level.challenge, level.challenge
             );
         }
     }
@@ -235,6 +236,9 @@ pub fn render_summary(level: &Level, verdicts: &[Verdict]) -> String {
         let mark = if v.passed() { "✓" } else { "✗" };
         let _ = writeln!(out, "  {mark} run {} {label}{reason}", i + 1);
     }
+    if let Some(latest) = verdicts.last().and_then(|v| v.latest.as_ref()) {
+        let _ = writeln!(out, "  newest run {}", latest.display());
+    }
     out
 }
 
@@ -262,6 +266,12 @@ mod tests {
         assert!(text.contains("✗ budget: msgs-per-op is over"), "{text}");
         assert!(text.contains("(limit < 30) ✗ not met"), "{text}");
         assert!(text.contains("Hints:"), "{text}");
+        assert!(
+            text.contains(
+                "challenges/broadcast/src/lib.rs; its in-process tests: cargo test -p broadcast"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -354,6 +364,29 @@ mod tests {
         assert_eq!(
             text.lines().last(),
             Some("  newest run runs/3b/latest"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_summary_of_several_runs_ends_with_the_latest_pointer() {
+        let mut runs = vec![
+            Verdict::new(
+                "6b",
+                EngineName::Builtin,
+                vec![Check::valid("workload", "ok")],
+            ),
+            Verdict::new(
+                "6b",
+                EngineName::Builtin,
+                vec![Check::valid("workload", "ok")],
+            ),
+        ];
+        runs[1].latest = Some("runs/6b/latest".into());
+        let text = render_summary(level("6b").unwrap(), &runs);
+        assert_eq!(
+            text.lines().last(),
+            Some("  newest run runs/6b/latest"),
             "{text}"
         );
     }

@@ -52,6 +52,28 @@ fn levels_1_and_2_pass_the_solutions_and_fail_stubs_and_broken_nodes() {
     // and no generate ever succeeds.
     failure(echo_stub, "workload", "1");
     failure(ids_stub, "stats", "2");
+    // …and the report leads with the stub's own "TODO: …", naming the file to work on.
+    for (verdicts, level, file) in [
+        (echo_stub, "1", "challenges/echo/src/lib.rs"),
+        (ids_stub, "2", "challenges/unique-ids/src/lib.rs"),
+    ] {
+        let todo = failure(verdicts, "unfinished", level);
+        assert!(
+            todo.details
+                .iter()
+                .any(|d| d.contains("TODO: ") && d.contains(file)),
+            "{}",
+            describe(level, verdicts)
+        );
+        assert!(
+            grader::report::render(grader::manifest::level(level).unwrap(), &verdicts[0])
+                .lines()
+                .nth(1)
+                .is_some_and(|l| l.contains("✗ unfinished")),
+            "{}",
+            describe(level, verdicts)
+        );
+    }
 
     let mismatch = failure(echo_wrong, "workload", "1");
     assert!(

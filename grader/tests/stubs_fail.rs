@@ -39,9 +39,10 @@ fn every_stub_compiles_and_fails_its_snapshot_tests() {
         let out = Command::new(env!("CARGO"))
             .args(["test", "-p", &package, "--no-fail-fast"])
             .current_dir(&root)
-            // Never write snapshot files from here, whatever the caller's environment says.
-            .env("INSTA_UPDATE", "no")
-            .env_remove("INSTA_FORCE_PASS")
+            // Insta told to accept everything: the course's assertion must ignore it, neither
+            // passing nor writing a snapshot into the learner's tree.
+            .env("INSTA_UPDATE", "always")
+            .env("INSTA_FORCE_PASS", "1")
             .output()
             .expect("cargo runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -53,6 +54,24 @@ fn every_stub_compiles_and_fails_its_snapshot_tests() {
         assert!(
             !stderr.contains("error[E") && stdout.contains("test result: FAILED"),
             "the {stub} stub should compile and fail on assertions, but:\n{stderr}\n{stdout}"
+        );
+        assert!(
+            stdout.contains("differs from the course's snapshot") && !stdout.contains("cargo insta"),
+            "the {stub} stub's failures should explain the difference, not suggest re-recording:\n{stdout}"
+        );
+        let snapshots = root.join("challenges").join(stub).join("tests/snapshots");
+        let written: Vec<_> = std::fs::read_dir(&snapshots)
+            .map(|dir| {
+                dir.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.ends_with(".snap.new") || name.ends_with(".pending-snap"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(
+            written.is_empty(),
+            "the {stub} stub's tests wrote {written:?} into {}",
+            snapshots.display()
         );
     }
 }

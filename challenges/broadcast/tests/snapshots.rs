@@ -12,20 +12,21 @@ mod workload;
 use std::sync::OnceLock;
 
 use broadcast::BroadcastNode;
+use serde_json::json;
 use workload::{Report, Workload};
 
 #[test]
 fn level_3a_single_node_keeps_every_value() {
     let report = Workload::new(1, 10.0, 20, 0).run::<BroadcastNode>();
     println!("3a: {}", report.figures());
-    insta::assert_snapshot!("3a_single_node", report.correctness());
+    common::assert_course_snapshot!("3a_single_node", report.correctness());
 }
 
 #[test]
 fn level_3b_every_value_reaches_all_five_nodes() {
     let report = Workload::new(5, 10.0, 20, 0).run::<BroadcastNode>();
     println!("3b: {}", report.figures());
-    insta::assert_snapshot!("3b_five_nodes", report.correctness());
+    common::assert_course_snapshot!("3b_five_nodes", report.correctness());
 }
 
 /// Partitions as Maelstrom's nemesis makes them, the first one from the very start: one node cut
@@ -41,7 +42,7 @@ fn level_3c_values_arrive_despite_partitions() {
         .partition_at(12_500, &[&["n0", "n1", "n2", "n3"], &["n4"]])
         .run::<BroadcastNode>();
     println!("3c: {}", report.figures());
-    insta::assert_snapshot!("3c_partitions", report.correctness());
+    common::assert_course_snapshot!("3c_partitions", report.correctness());
 }
 
 /// 3d's workload: `--node-count 25 --time-limit 20 --rate 100 --latency 100`.
@@ -60,7 +61,7 @@ fn level_3d_meets_its_budget() {
     let report = efficient_run();
     println!("3d: {}", report.figures());
     let summary = report.correctness() + &report.budget(30.0, 400, 600);
-    insta::assert_snapshot!("3d_efficient", summary);
+    common::assert_course_snapshot!("3d_efficient", summary);
 }
 
 #[test]
@@ -68,7 +69,7 @@ fn level_3e_meets_its_budget() {
     let report = efficient_run();
     println!("3e: {}", report.figures());
     let summary = report.correctness() + &report.budget(20.0, 1000, 2000);
-    insta::assert_snapshot!("3e_efficient", summary);
+    common::assert_course_snapshot!("3e_efficient", summary);
 }
 
 /// The re-check the 3d page asks for: the same workload, with partitions from the start.
@@ -84,5 +85,19 @@ fn level_3d_stays_correct_with_partitions() {
         .partition_at(15_000, &[&names[..24], &names[24..]])
         .run::<BroadcastNode>();
     println!("3d with partitions: {}", report.figures());
-    insta::assert_snapshot!("3d_partitions", report.correctness());
+    common::assert_course_snapshot!("3d_partitions", report.correctness());
+}
+
+/// Stdout is the wire: the real executable, over a short scripted exchange, prints nothing but
+/// protocol messages (log with `eprintln!`; a stray `println!` fails the grader).
+#[test]
+fn level_3a_prints_only_messages_on_stdout() {
+    common::assert_stdout_is_the_wire!(
+        2,
+        [
+            json!({"type": "topology", "topology": {"n0": ["n1"], "n1": ["n0"]}}),
+            json!({"type": "broadcast", "message": 7}),
+            json!({"type": "read"}),
+        ]
+    );
 }

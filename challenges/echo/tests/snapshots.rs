@@ -9,16 +9,16 @@ use echo::EchoNode;
 use serde_json::json;
 
 #[test]
-fn echoes_each_request_back() {
+fn level_1_echoes_each_request_back() {
     let mut cluster = Cluster::<EchoNode>::start(1);
     for text in ["Please echo 35", "Please echo 0", "Please echo 127"] {
         cluster.request("n0", json!({ "type": "echo", "echo": text }));
     }
-    insta::assert_snapshot!("echo", cluster.transcript());
+    common::assert_course_snapshot!("echo", cluster.transcript());
 }
 
 #[test]
-fn echoes_any_text_unchanged() {
+fn level_1_echoes_any_text_unchanged() {
     let mut cluster = Cluster::<EchoNode>::start(1);
     cluster.take_transcript();
     for text in [
@@ -30,5 +30,12 @@ fn echoes_any_text_unchanged() {
     ] {
         cluster.request("n0", json!({ "type": "echo", "echo": text }));
     }
-    insta::assert_snapshot!("echo_any_text", cluster.transcript());
+    common::assert_course_snapshot!("echo_any_text", cluster.transcript());
+}
+
+/// Stdout is the wire: the real executable, over a short scripted exchange, prints nothing but
+/// protocol messages (log with `eprintln!`; a stray `println!` fails the grader).
+#[test]
+fn level_1_prints_only_messages_on_stdout() {
+    common::assert_stdout_is_the_wire!(1, [json!({"type": "echo", "echo": "Please echo 35"})]);
 }

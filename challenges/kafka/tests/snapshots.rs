@@ -7,8 +7,8 @@
 //! committed offsets that come back, two nodes that agree, and (for 5c) whether the server
 //! messages per operation stay within the course's budget.
 //!
-//! One test per level: `single_node_log` (5a), `two_nodes_share_one_log` (5b) and
-//! `mixed_workload_within_the_5c_budget` (5c).
+//! One test per level: `level_5a_single_node_log`, `level_5b_two_nodes_share_one_log` and
+//! `level_5c_mixed_workload_within_the_budget` (`cargo test -p kafka level_5b` runs one).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -143,10 +143,10 @@ fn single_node_report(cluster: &mut Cluster<KafkaNode>) -> Result<String, String
 }
 
 #[test]
-fn single_node_log() {
+fn level_5a_single_node_log() {
     let mut cluster = Cluster::<KafkaNode>::start(1);
     let report = single_node_report(&mut cluster).unwrap_or_else(|e| format!("FAILED: {e}\n"));
-    insta::assert_snapshot!("single_node", report);
+    common::assert_course_snapshot!("single_node", report);
 }
 
 fn two_nodes_report(cluster: &mut Cluster<KafkaNode>) -> Result<String, String> {
@@ -229,11 +229,11 @@ fn two_nodes_report(cluster: &mut Cluster<KafkaNode>) -> Result<String, String> 
 }
 
 #[test]
-fn two_nodes_share_one_log() {
+fn level_5b_two_nodes_share_one_log() {
     let mut cluster = Cluster::<KafkaNode>::new(2).with_latency(Duration::from_millis(10));
     cluster.init();
     let report = two_nodes_report(&mut cluster).unwrap_or_else(|e| format!("FAILED: {e}\n"));
-    insta::assert_snapshot!("two_nodes", report);
+    common::assert_course_snapshot!("two_nodes", report);
 }
 
 /// One key of one poll: the key, the offset asked for, the `[offset, msg]` pairs returned.
@@ -375,7 +375,7 @@ fn mixed_workload_report(cluster: &mut Cluster<KafkaNode>) -> Result<(String, f6
 }
 
 #[test]
-fn mixed_workload_within_the_5c_budget() {
+fn level_5c_mixed_workload_within_the_budget() {
     let mut cluster = Cluster::<KafkaNode>::start(2);
     cluster.record(false);
     let report = match mixed_workload_report(&mut cluster) {
@@ -385,5 +385,20 @@ fn mixed_workload_within_the_5c_budget() {
         }
         Err(e) => format!("FAILED: {e}\n"),
     };
-    insta::assert_snapshot!("mixed_workload", report);
+    common::assert_course_snapshot!("mixed_workload", report);
+}
+
+/// Stdout is the wire: the real executable, over a short scripted exchange, prints nothing but
+/// protocol messages (log with `eprintln!`; a stray `println!` fails the grader).
+#[test]
+fn level_5a_prints_only_messages_on_stdout() {
+    common::assert_stdout_is_the_wire!(
+        1,
+        [
+            json!({"type": "send", "key": "1", "msg": 12}),
+            json!({"type": "poll", "offsets": {"1": 0}}),
+            json!({"type": "commit_offsets", "offsets": {"1": 0}}),
+            json!({"type": "list_committed_offsets", "keys": ["1"]}),
+        ]
+    );
 }

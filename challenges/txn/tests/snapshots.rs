@@ -63,7 +63,7 @@ fn agreement(cluster: &mut Cluster<TxnNode>) -> (bool, Option<Vec<Value>>, Optio
 }
 
 #[test]
-fn a_single_node_applies_micro_ops_in_order() {
+fn level_6a_a_single_node_applies_micro_ops_in_order() {
     let mut cluster = Cluster::<TxnNode>::start(1);
     let txns = [
         // Missing keys read null; a transaction reads its own earlier writes.
@@ -85,11 +85,11 @@ fn a_single_node_applies_micro_ops_in_order() {
         .into_iter()
         .map(|txn| run(&mut cluster, "n0", txn))
         .collect();
-    insta::assert_snapshot!("single_node", report.join("\n"));
+    common::assert_course_snapshot!("single_node", report.join("\n"));
 }
 
 #[test]
-fn two_nodes_see_each_others_writes() {
+fn level_6b_two_nodes_see_each_others_writes() {
     let mut cluster = Cluster::<TxnNode>::start(2).with_latency(LATENCY);
     let mut report = vec![
         run(&mut cluster, "n0", json!([["w", 1, 1], ["w", 2, 1]])),
@@ -113,11 +113,11 @@ fn two_nodes_see_each_others_writes() {
     ));
     cluster.advance(Duration::from_secs(1));
     report.push(run(&mut cluster, "n0", json!([["r", 1, null]])));
-    insta::assert_snapshot!("two_nodes", report.join("\n"));
+    common::assert_course_snapshot!("two_nodes", report.join("\n"));
 }
 
 #[test]
-fn partitioned_nodes_answer_every_txn_and_converge_after_the_heal() {
+fn level_6b_partitioned_nodes_answer_every_txn_and_converge_after_the_heal() {
     let mut cluster = Cluster::<TxnNode>::start(2).with_latency(LATENCY);
     cluster.partition(&[&["n0"], &["n1"]]);
     let mut report = vec!["partitioned".to_string()];
@@ -165,11 +165,11 @@ fn partitioned_nodes_answer_every_txn_and_converge_after_the_heal() {
         "key 1 ends as one side's last write (3 or 13): {}",
         key1.is_some_and(|v| last_writes.contains(&v))
     ));
-    insta::assert_snapshot!("partition", report.join("\n"));
+    common::assert_course_snapshot!("partition", report.join("\n"));
 }
 
 #[test]
-fn concurrent_conflicting_writes_end_the_same_on_both_replicas() {
+fn level_6b_concurrent_conflicting_writes_end_the_same_on_both_replicas() {
     let mut cluster = Cluster::<TxnNode>::start(2).with_latency(LATENCY);
     let mut report = Vec::new();
     for round in 0..5u64 {
@@ -196,5 +196,15 @@ fn concurrent_conflicting_writes_end_the_same_on_both_replicas() {
              keys 1 and 2 hold values written this round: {plausible}"
         ));
     }
-    insta::assert_snapshot!("conflicts", report.join("\n"));
+    common::assert_course_snapshot!("conflicts", report.join("\n"));
+}
+
+/// Stdout is the wire: the real executable, over a short scripted exchange, prints nothing but
+/// protocol messages (log with `eprintln!`; a stray `println!` fails the grader).
+#[test]
+fn level_6a_prints_only_messages_on_stdout() {
+    common::assert_stdout_is_the_wire!(
+        1,
+        [json!({"type": "txn", "txn": [["w", 1, 2], ["r", 1, null]]})]
+    );
 }

@@ -17,7 +17,7 @@
 //! - `cargo test -p unique-ids` (or `cargo test -p unique-ids level_2`) generates ids on an
 //!   in-process cluster, healthy and partitioned, and checks they are all unique and all
 //!   acknowledged; it fails until your node does the job.
-//! - `cargo run -p grader -- 2` builds this node and runs Maelstrom's workload against it
+//! - `cargo run -p grader -- unique-ids` (or `-- 2`) builds this node and runs Maelstrom's workload against it
 //!   (`-w unique-ids --time-limit 30 --rate 1000 --node-count 3 --availability total
 //!   --nemesis partition`), then explains the verdict.
 //!

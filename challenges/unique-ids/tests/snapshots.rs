@@ -64,15 +64,25 @@ fn generate_and_describe(cluster: &mut Cluster<UniqueIdsNode>) -> String {
 }
 
 #[test]
-fn ids_are_unique_across_three_healthy_nodes() {
+fn level_2_ids_are_unique_across_three_healthy_nodes() {
     let mut cluster = Cluster::<UniqueIdsNode>::start(3);
-    insta::assert_snapshot!("healthy", generate_and_describe(&mut cluster));
+    common::assert_course_snapshot!("healthy", generate_and_describe(&mut cluster));
 }
 
 #[test]
-fn ids_are_unique_and_available_when_every_node_is_cut_off() {
+fn level_2_ids_are_unique_and_available_when_every_node_is_cut_off() {
     let mut cluster =
         Cluster::<UniqueIdsNode>::start(3).with_latency(std::time::Duration::from_millis(5));
     cluster.partition(&[&["n0"], &["n1"], &["n2"]]);
-    insta::assert_snapshot!("partitioned", generate_and_describe(&mut cluster));
+    common::assert_course_snapshot!("partitioned", generate_and_describe(&mut cluster));
+}
+
+/// Stdout is the wire: the real executable, over a short scripted exchange, prints nothing but
+/// protocol messages (log with `eprintln!`; a stray `println!` fails the grader).
+#[test]
+fn level_2_prints_only_messages_on_stdout() {
+    common::assert_stdout_is_the_wire!(
+        3,
+        [json!({"type": "generate"}), json!({"type": "generate"})]
+    );
 }

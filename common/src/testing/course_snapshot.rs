@@ -58,8 +58,9 @@ pub(crate) fn compare(path: &Path, expected: Option<&str>, actual: &str) -> Resu
             path.display()
         ));
     };
-    let expected = normalize(expected);
-    let actual = normalize(actual);
+    // Each ends in one newline, so that the diff does not flag a missing one at the end.
+    let expected = normalize(expected) + "\n";
+    let actual = normalize(actual) + "\n";
     if expected == actual {
         return Ok(());
     }
@@ -152,14 +153,14 @@ fn explain_line(want: &str, got: &str) -> Option<String> {
             ""
         };
         return Some(format!(
-            "your node answered with an error (code {}, {text:?}) where a `{want_type}` was \
+            "your node answered with an error (code {}, {text:?}) where `{want_type}` was \
              expected.{todo}",
             got.get("code").unwrap_or(&Value::Null)
         ));
     }
     if want_type != got_type {
         return Some(format!(
-            "your node sent a `{got_type}` where a `{want_type}` was expected."
+            "your node sent `{got_type}` where `{want_type}` was expected."
         ));
     }
     let mut notes = Vec::new();
@@ -184,6 +185,33 @@ fn explain_line(want: &str, got: &str) -> Option<String> {
         );
     }
     (!notes.is_empty()).then(|| format!("your `{got_type}`: {}.", notes.join("; ")))
+}
+
+/// Asserts that `actual` (a transcript or report, anything `Display`) matches the course's
+/// snapshot `name` beside the calling test file.
+///
+/// In a learner's crate: read-only, with a message that says what differs and what to change in
+/// the node. In a reference solution (package `…-solution`): `insta::assert_snapshot!`, to record
+/// snapshots. The calling crate needs `insta` as a dev-dependency.
+#[macro_export]
+macro_rules! assert_course_snapshot {
+    ($name:expr, $actual:expr $(,)?) => {{
+        let actual: ::std::string::String = ::std::string::ToString::to_string(&$actual);
+        if env!("CARGO_PKG_NAME").ends_with("-solution") {
+            ::insta::assert_snapshot!($name, actual);
+        } else {
+            let path = $crate::testing::course_snapshot::snapshot_path(
+                env!("CARGO_MANIFEST_DIR"),
+                file!(),
+                module_path!(),
+                $name,
+            );
+            let expected = ::insta::Snapshot::from_file(&path)
+                .ok()
+                .and_then(|s| s.contents().as_text().map(|t| t.to_string()));
+            $crate::testing::course_snapshot::assert_matches(&path, expected, &actual);
+        }
+    }};
 }
 
 #[cfg(test)]
@@ -274,31 +302,4 @@ mod tests {
             Path::new(root).join("src/snapshots/snapshots__echo.snap")
         );
     }
-}
-
-/// Asserts that `actual` (a transcript or report, anything `Display`) matches the course's
-/// snapshot `name` beside the calling test file.
-///
-/// In a learner's crate: read-only, with a message that says what differs and what to change in
-/// the node. In a reference solution (package `…-solution`): `insta::assert_snapshot!`, to record
-/// snapshots. The calling crate needs `insta` as a dev-dependency.
-#[macro_export]
-macro_rules! assert_course_snapshot {
-    ($name:expr, $actual:expr $(,)?) => {{
-        let actual: ::std::string::String = ::std::string::ToString::to_string(&$actual);
-        if env!("CARGO_PKG_NAME").ends_with("-solution") {
-            ::insta::assert_snapshot!($name, actual);
-        } else {
-            let path = $crate::testing::course_snapshot::snapshot_path(
-                env!("CARGO_MANIFEST_DIR"),
-                file!(),
-                module_path!(),
-                $name,
-            );
-            let expected = ::insta::Snapshot::from_file(&path)
-                .ok()
-                .and_then(|s| s.contents().as_text().map(|t| t.to_string()));
-            $crate::testing::course_snapshot::assert_matches(&path, expected, &actual);
-        }
-    }};
 }

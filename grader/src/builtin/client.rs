@@ -147,7 +147,7 @@ impl RpcClient {
             self.diagnoses.report(
                 key,
                 format!(
-                    "{dest} answered a {} request with a malformed reply: {why}",
+                    "{dest} answered its {} request with a malformed reply: {why}",
                     request["type"].as_str().unwrap_or("?")
                 ),
                 vec![

@@ -100,7 +100,7 @@ impl Schema {
         };
         if let Some(extra) = map.keys().find(|k| !allowed(k)) {
             return Err(format!(
-                "it has a key `{extra}` that a {} reply does not have (Maelstrom's schemas are closed)",
+                "it has a key `{extra}` that {} replies do not have (Maelstrom's schemas are closed)",
                 self.reply_type
             ));
         }

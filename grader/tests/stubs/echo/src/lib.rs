@@ -23,7 +23,7 @@
 //! - `cargo test -p echo` runs the snapshot tests in `tests/snapshots.rs` on an in-process cluster
 //!   (`cargo test -p echo level_1` runs only level 1's); they fail until your node replies
 //!   correctly.
-//! - `cargo run -p grader -- 1` builds this node and runs Maelstrom's echo workload against it
+//! - `cargo run -p grader -- echo` (or `-- 1`) builds this node and runs Maelstrom's echo workload against it
 //!   (`-w echo --node-count 1 --time-limit 10`), then explains the verdict.
 //!
 //! **Stuck?** The hints for level 1 are in `course.md`.
@@ -37,7 +37,8 @@ use serde::{Deserialize, Serialize};
 pub enum Payload {
     /// A client asks us to echo `echo` back.
     Echo { echo: String },
-    // TODO: add the reply, `echo_ok`, which carries the same `echo` field.
+    // TODO: add the reply, `echo_ok`, which carries the same `echo` field (and give it an arm in
+    // `handle`'s `match` that does nothing: nobody sends this node replies).
 }
 
 /// The echo node. It needs no state.
