@@ -19,5 +19,6 @@ pub mod netstats;
 pub mod options;
 pub mod progress;
 pub mod report;
+pub mod retention;
 pub mod value;
 pub mod verdict;
