@@ -50,6 +50,7 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         ("stderr-flood", stderr_flood),
         ("forks-daemon", forks_daemon),
         ("closes-stdout", closes_stdout),
+        ("replies-twice", replies_twice),
     ];
     let handles: Vec<_> = cases
         .into_iter()
@@ -405,4 +406,13 @@ fn blank_line() {
     let pairs = r.history.pairs();
     assert_eq!(pairs[0].1.map(|c| c.kind), Some(OpType::Ok));
     assert_eq!(pairs[1].1.map(|c| c.kind), Some(OpType::Info));
+}
+
+fn replies_twice() {
+    let r = run("replies-twice", ECHO_3S);
+    let s = summaries(&r);
+    assert!(
+        s.iter().any(|x| x.starts_with("n0 answered c") && x.contains("twice; the second reply: `{\"echo\":")),
+        "{s:?}"
+    );
 }
