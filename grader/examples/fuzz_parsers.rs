@@ -11,12 +11,16 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_500_000);
     let started = std::time::Instant::now();
-    let reports = harness::fuzz_all(per_target);
-    let mut total = 0;
-    for r in &reports {
-        println!("{:<32} {:>10} executions, slowest {:?}", r.target, r.executions, r.slowest);
-        total += r.executions;
-    }
+    let reports = harness::fuzz_all(per_target, &mut |r| {
+        println!(
+            "{:<32} {:>10} executions, slowest {:?} ({:.0} s so far)",
+            r.target,
+            r.executions,
+            r.slowest,
+            started.elapsed().as_secs_f64()
+        );
+    });
+    let total: u64 = reports.iter().map(|r| r.executions).sum();
     println!(
         "{total} executions in {:.0} s; none panicked; the slowest took {:?}",
         started.elapsed().as_secs_f64(),

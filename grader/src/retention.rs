@@ -127,13 +127,22 @@ mod tests {
         std::fs::create_dir_all(level.join("notes")).unwrap();
         std::fs::create_dir_all(dir.path().join("1/20250101T000000.000")).unwrap();
         let pruned = clean(dir.path(), 2).unwrap();
-        assert_eq!(pruned, Pruned { folders: 2, bytes: 20 });
+        assert_eq!(
+            pruned,
+            Pruned {
+                folders: 2,
+                bytes: 20
+            }
+        );
         let mut left: Vec<_> = std::fs::read_dir(&level)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         left.sort();
-        assert_eq!(left, ["20260101T000002.000", "20260101T000002.000-2", "notes"]);
+        assert_eq!(
+            left,
+            ["20260101T000002.000", "20260101T000002.000-2", "notes"]
+        );
         assert!(dir.path().join("1/20250101T000000.000").is_dir());
         assert_eq!(dir_size(&level), 20);
         assert_eq!(human_size(20), "20 bytes");

@@ -145,12 +145,23 @@ fn sigterm_and_sighup_end_every_node_and_what_it_started() {
                 }
                 let status = grader.wait().unwrap();
                 let all_gone = wait_until(Duration::from_secs(5), || pids.iter().all(|&p| gone(p)));
-                (signal, started, signalled, status.code(), code, pids, all_gone)
+                (
+                    signal,
+                    started,
+                    signalled,
+                    status.code(),
+                    code,
+                    pids,
+                    all_gone,
+                )
             })
         });
         for case in cases {
             let (signal, started, signalled, got, want, pids, all_gone) = case.join().unwrap();
-            assert!(started, "SIG{signal}: the node and its two helpers never started");
+            assert!(
+                started,
+                "SIG{signal}: the node and its two helpers never started"
+            );
             assert!(signalled);
             assert_eq!(got, Some(want), "SIG{signal} exits {want}");
             assert_eq!(pids.len(), 3, "SIG{signal}: node and helpers {pids:?}");

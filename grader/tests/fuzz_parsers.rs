@@ -104,7 +104,9 @@ fn json_value() -> impl Strategy<Value = Json> {
         any::<bool>().prop_map(Json::from),
         any::<i64>().prop_map(Json::from),
         any::<u64>().prop_map(Json::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Json::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Json::from),
         ".{0,12}".prop_map(Json::from),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
@@ -120,8 +122,8 @@ fn json_value() -> impl Strategy<Value = Json> {
 fn edits() -> impl Strategy<Value = Vec<(usize, u8, char)>> {
     let alphabet = prop_oneof![
         prop::sample::select(vec![
-            '{', '}', '[', ']', '(', ')', '"', '\\', ':', ',', ' ', '\n', '\r', '#', '1', 'e',
-            '-', '.', 'N', 'M', ';', '\u{0}', '\u{fffd}', 'é', '9',
+            '{', '}', '[', ']', '(', ')', '"', '\\', ':', ',', ' ', '\n', '\r', '#', '1', 'e', '-',
+            '.', 'N', 'M', ';', '\u{0}', '\u{fffd}', 'é', '9',
         ]),
         any::<char>(),
     ];
@@ -131,7 +133,11 @@ fn edits() -> impl Strategy<Value = Vec<(usize, u8, char)>> {
 fn mutate(seed: &str, edits: &[(usize, u8, char)]) -> String {
     let mut chars: Vec<char> = seed.chars().collect();
     for &(at, what, c) in edits {
-        let at = if chars.is_empty() { 0 } else { at % (chars.len() + 1) };
+        let at = if chars.is_empty() {
+            0
+        } else {
+            at % (chars.len() + 1)
+        };
         match what {
             0 => chars.insert(at, c),
             1 if at < chars.len() => {
@@ -166,12 +172,54 @@ fn edn_text(text: &str) {
 }
 
 const CLI_WORDS: &[&str] = &[
-    "1", "2", "3a", "3b", "3e", "6c", "9", "", "list", "doctor", "explain", "clean",
-    "install-maelstrom", "--solution", "--bin", "--repeat", "--partition", "--workspace",
-    "--runs-dir", "--engine", "--keep", "--level", "0", "101", "-1", "builtin", "maelstrom",
-    "auto", "--", "-w", "echo", "broadcast", "--node-count", "--time-limit", "--rate",
-    "--latency", "--nemesis", "partition", "--availability", "total", "--concurrency", "2n",
-    "--topology", "--help", "-h", "--version", "é", "\u{0}",
+    "1",
+    "2",
+    "3a",
+    "3b",
+    "3e",
+    "6c",
+    "9",
+    "",
+    "list",
+    "doctor",
+    "explain",
+    "clean",
+    "install-maelstrom",
+    "--solution",
+    "--bin",
+    "--repeat",
+    "--partition",
+    "--workspace",
+    "--runs-dir",
+    "--engine",
+    "--keep",
+    "--level",
+    "0",
+    "101",
+    "-1",
+    "builtin",
+    "maelstrom",
+    "auto",
+    "--",
+    "-w",
+    "echo",
+    "broadcast",
+    "--node-count",
+    "--time-limit",
+    "--rate",
+    "--latency",
+    "--nemesis",
+    "partition",
+    "--availability",
+    "total",
+    "--concurrency",
+    "2n",
+    "--topology",
+    "--help",
+    "-h",
+    "--version",
+    "é",
+    "\u{0}",
 ];
 
 fn cli_args() -> impl Strategy<Value = Vec<String>> {
@@ -195,88 +243,124 @@ fn cli(args: &[String]) {
     }
 }
 
-/// Every target with `cases` executions each (the stdout reader's with a tenth, it is async).
-pub fn fuzz_all(cases: u32) -> Vec<Report> {
+/// Every target with `cases` executions each (the stdout reader's with a tenth, it is async),
+/// telling `done` about each as it finishes.
+pub fn fuzz_all(cases: u32, done: &mut dyn FnMut(&Report)) -> Vec<Report> {
     let mut seeds: Vec<String> = EDN_SEEDS.iter().map(|s| s.to_string()).collect();
     seeds.extend(fixture_seeds());
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    vec![
-        run_target("wire: generated text", cases, ".{0,200}", |s: String| {
-            wire_line(&s)
-        }),
-        run_target(
-            "wire: mutated messages",
-            cases,
-            (
-                ".{0,4}",
-                ".{0,4}",
-                prop::collection::btree_map(".{0,6}", json_value(), 0..6),
-                edits(),
-            ),
-            |(src, dest, body, edits)| {
-                let body = Json::Object(body.into_iter().collect());
-                let line = json!({"src": src, "dest": dest, "body": body}).to_string();
-                if edits.is_empty() {
-                    // The promise: a valid message parses back to itself.
-                    let m = parse_line(&line).expect("a valid message parses");
-                    assert_eq!((m.src, m.dest, m.body), (src, dest, body));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let mut reports = Vec::new();
+    let mut finished = |r: Report| {
+        done(&r);
+        reports.push(r);
+    };
+    finished(run_target(
+        "wire: generated text",
+        cases,
+        ".{0,200}",
+        |s: String| wire_line(&s),
+    ));
+    finished(run_target(
+        "wire: mutated messages",
+        cases,
+        (
+            ".{0,4}",
+            ".{0,4}",
+            prop::collection::btree_map(".{0,6}", json_value(), 0..6),
+            edits(),
+        ),
+        |(src, dest, body, edits)| {
+            let body = Json::Object(body.into_iter().collect());
+            let line = json!({"src": src, "dest": dest, "body": body}).to_string();
+            if edits.is_empty() {
+                // The promise: a valid message parses back to itself.
+                let m = parse_line(&line).expect("a valid message parses");
+                assert_eq!((m.src, m.dest, m.body), (src, dest, body));
+            }
+            wire_line(&mutate(&line, &edits));
+        },
+    ));
+    finished(run_target(
+        "wire: deep and numeric",
+        cases,
+        (
+            0usize..3000,
+            prop::sample::select(vec!["[", "{\"a\":", "[1e400,"]),
+            "-?[0-9]{1,400}(\\.[0-9]{0,5})?(e[+-]?[0-9]{1,5})?",
+        ),
+        |(depth, open, number)| {
+            let close = if open == "[" || open == "[1e400," {
+                "]"
+            } else {
+                "}"
+            };
+            let line = format!(
+                r#"{{"src":"n0","dest":"n1","id":{number},"body":{{"x":{}{number}{}}}}}"#,
+                open.repeat(depth),
+                close.repeat(depth)
+            );
+            wire_line(&line);
+        },
+    ));
+    finished(run_target(
+        "stdout reader: raw bytes",
+        (cases / 10).max(1),
+        (
+            prop::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), any::<u8>()], 0..600),
+            1usize..64,
+            1usize..32,
+        ),
+        |(bytes, cap, capacity)| {
+            runtime.block_on(async {
+                let mut reader = tokio::io::BufReader::with_capacity(capacity, &bytes[..]);
+                let mut buf = Vec::new();
+                let mut accounted = 0u64;
+                while let Some(read) = read_line(&mut reader, cap, &mut buf).await.unwrap() {
+                    assert!(buf.len() <= cap);
+                    accounted += read.len + u64::from(read.terminated);
+                    wire_line(&String::from_utf8_lossy(&buf));
                 }
-                wire_line(&mutate(&line, &edits));
-            },
-        ),
-        run_target(
-            "wire: deep and numeric",
-            cases,
-            (0usize..3000, prop::sample::select(vec!["[", "{\"a\":", "[1e400,"]), "-?[0-9]{1,400}(\\.[0-9]{0,5})?(e[+-]?[0-9]{1,5})?"),
-            |(depth, open, number)| {
-                let close = if open == "[" || open == "[1e400," { "]" } else { "}" };
-                let line = format!(
-                    r#"{{"src":"n0","dest":"n1","id":{number},"body":{{"x":{}{number}{}}}}}"#,
-                    open.repeat(depth),
-                    close.repeat(depth)
-                );
-                wire_line(&line);
-            },
-        ),
-        run_target(
-            "stdout reader: raw bytes",
-            (cases / 10).max(1),
-            (prop::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), any::<u8>()], 0..600), 1usize..64, 1usize..32),
-            |(bytes, cap, capacity)| {
-                runtime.block_on(async {
-                    let mut reader = tokio::io::BufReader::with_capacity(capacity, &bytes[..]);
-                    let mut buf = Vec::new();
-                    let mut accounted = 0u64;
-                    while let Some(read) = read_line(&mut reader, cap, &mut buf).await.unwrap() {
-                        assert!(buf.len() <= cap);
-                        accounted += read.len + u64::from(read.terminated);
-                        wire_line(&String::from_utf8_lossy(&buf));
-                    }
-                    assert_eq!(accounted, bytes.len() as u64, "every byte is accounted for");
-                });
-            },
-        ),
-        run_target("edn: generated text", cases, ".{0,200}", |s: String| edn_text(&s)),
-        run_target(
-            "edn: mutated Maelstrom files",
-            cases,
-            (prop::sample::select(seeds), edits()),
-            |(seed, edits)| edn_text(&mutate(&seed, &edits)),
-        ),
-        run_target("cli: arguments", cases, cli_args(), |args| cli(&args)),
-    ]
+                assert_eq!(accounted, bytes.len() as u64, "every byte is accounted for");
+            });
+        },
+    ));
+    finished(run_target(
+        "edn: generated text",
+        cases,
+        ".{0,200}",
+        |s: String| edn_text(&s),
+    ));
+    finished(run_target(
+        "edn: mutated Maelstrom files",
+        cases,
+        (prop::sample::select(seeds), edits()),
+        |(seed, edits)| edn_text(&mutate(&seed, &edits)),
+    ));
+    finished(run_target("cli: arguments", cases, cli_args(), |args| {
+        cli(&args)
+    }));
+    drop(finished);
+    reports
 }
 
 #[test]
 fn parsers_survive_generated_and_mutated_input() {
     let started = Instant::now();
-    let reports = fuzz_all(300);
-    for r in &reports {
+    let reports = fuzz_all(300, &mut |r| {
         eprintln!(
             "fuzz {}: {} executions, slowest {:?}",
             r.target, r.executions, r.slowest
         );
-        assert!(r.slowest < Duration::from_secs(2), "{} hung: {:?}", r.target, r.slowest);
+    });
+    for r in &reports {
+        assert!(
+            r.slowest < Duration::from_secs(2),
+            "{} hung: {:?}",
+            r.target,
+            r.slowest
+        );
     }
     eprintln!("fuzz: {:?} in all", started.elapsed());
 }

@@ -174,7 +174,9 @@ impl RpcClient {
             .and_then(Json::as_u64)
             .is_some_and(|k| k >= 1 && k < waiting_for);
         let me = &self.id;
-        let again = in_reply_to.and_then(Json::as_u64).filter(|k| self.answered.contains(k));
+        let again = in_reply_to
+            .and_then(Json::as_u64)
+            .filter(|k| self.answered.contains(k));
         if let Some(k) = again {
             self.diagnoses.report(
                 format!("twice {src}"),
@@ -201,7 +203,10 @@ impl RpcClient {
                 excerpt(&body.to_string())
             ),
             // serde_json reads an integer beyond u64 as a float: no msg_id can be that large.
-            Some(v) if v.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18) => {
+            Some(v)
+                if v.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18) =>
+            {
                 format!(
                     "{src} answered {me} with in_reply_to {v}, an integer too large to be any \
                      msg_id the grader can track (they count up from 1), but {me} is waiting \

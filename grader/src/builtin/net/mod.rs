@@ -27,8 +27,8 @@ use tokio::sync::Notify;
 use crate::netstats::{involves_client, NetGroup, NetStats};
 use crate::options::{LatencyDist, TestOptions};
 
-use super::clock::Clock;
 use self::journal::{Journal, JournalEntry};
+use super::clock::Clock;
 
 /// The most messages one endpoint's queue holds. Maelstrom has no cap (a flooding node grows
 /// its JVM until it dies); here a message beyond it is dropped and the flood diagnosed.
@@ -323,12 +323,12 @@ impl Network {
             body,
         };
         let bytes = len + MESSAGE_OVERHEAD;
-        let full = s.endpoints.get(dest).is_some_and(|ep| ep.queue.len() >= QUEUE_CAP)
+        let full = s
+            .endpoints
+            .get(dest)
+            .is_some_and(|ep| ep.queue.len() >= QUEUE_CAP)
             || s.held_bytes + bytes > HELD_BYTES_CAP;
-        let sender = s
-            .senders
-            .entry(src.to_owned())
-            .or_insert((0, now, now, 0));
+        let sender = s.senders.entry(src.to_owned()).or_insert((0, now, now, 0));
         sender.0 += 1;
         sender.2 = now;
         let queued = Queued {
@@ -501,9 +501,9 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use crate::builtin::clock::WallClock;
     use rand::SeedableRng;
+    use serde_json::json;
 
     fn rng() -> StdRng {
         StdRng::seed_from_u64(7)
@@ -622,7 +622,10 @@ mod tests {
         }
         let floods = n.floods();
         assert_eq!(floods.len(), 1);
-        assert_eq!((floods[0].sent, floods[0].dropped), (QUEUE_CAP as u64 + 10, 10));
+        assert_eq!(
+            (floods[0].sent, floods[0].dropped),
+            (QUEUE_CAP as u64 + 10, 10)
+        );
         // Room again once the node reads.
         let far = n.clock().now() + Duration::from_secs(1);
         assert!(matches!(n.recv("n0", far).await, Delivery::Message(_)));

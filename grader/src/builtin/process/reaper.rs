@@ -271,7 +271,11 @@ mod tests {
         }
         assert_eq!(left.len(), 1, "the escaped sleep is found by its tag");
         let escaped = left[0].0;
-        assert_eq!(left[0].1.ppid, std::process::id(), "re-parented to the subreaper");
+        assert_eq!(
+            left[0].1.ppid,
+            std::process::id(),
+            "re-parented to the subreaper"
+        );
         let ended = end_leftovers(&prefix, &[]);
         assert_eq!(
             ended,
