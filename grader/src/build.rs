@@ -132,7 +132,10 @@ pub fn build_executables(
     if !status.success() {
         // cargo's own complaints about the workspace, not the learner's code.
         for (says, why) in [
-            ("did not match any packages", "cargo finds no such package there"),
+            (
+                "did not match any packages",
+                "cargo finds no such package there",
+            ),
             ("could not find `Cargo.toml`", "it has no Cargo.toml"),
             ("failed to parse manifest", "its Cargo.toml cannot be read"),
         ] {

@@ -97,6 +97,16 @@ enum Command {
         #[arg(long)]
         level: String,
     },
+    /// Remove old run folders, keeping the newest N of each level (grading keeps
+    /// GRADER_KEEP_RUNS, default 20).
+    Clean {
+        /// How many runs of each level to keep.
+        #[arg(long, value_name = "N", default_value_t = crate::retention::KEEP_DEFAULT)]
+        keep: usize,
+        /// The runs folder (default: `<workspace>/runs`).
+        #[arg(long, value_name = "DIR")]
+        runs_dir: Option<PathBuf>,
+    },
 }
 
 /// Parses the command line and runs it.
@@ -112,6 +122,7 @@ pub fn run() -> ExitCode {
         Some(Command::Explain { path, level }) => explain(&path, level.as_deref()),
         Some(Command::InstallMaelstrom) => install_maelstrom(),
         Some(Command::Check { history, level }) => check_history(&history, &level),
+        Some(Command::Clean { keep, runs_dir }) => clean(keep, runs_dir),
         None => grade_level(cli.grade),
     }
 }
@@ -169,6 +180,26 @@ fn check_history(path: &std::path::Path, level: &str) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn clean(keep: usize, runs_dir: Option<PathBuf>) -> ExitCode {
+    let runs = runs_dir.unwrap_or_else(|| crate::build::workspace_root().join("runs"));
+    match crate::retention::clean(&runs, keep) {
+        Ok(pruned) => {
+            println!(
+                "removed {} run folders ({}) from {}; {} left",
+                pruned.folders,
+                crate::retention::human_size(pruned.bytes),
+                runs.display(),
+                crate::retention::human_size(crate::retention::dir_size(&runs))
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cleaning {}: {e}", runs.display());
             ExitCode::from(2)
         }
     }

@@ -15,8 +15,15 @@ pub struct EdnError {
     pub message: String,
 }
 
+/// The deepest nesting read. Jepsen's files nest a handful of levels; the EDN parser and
+/// [`Value`] recurse, so a hostile file nested a million deep must be refused, not crash.
+pub const MAX_DEPTH: usize = 200;
+
 /// Parses one EDN value from `text`.
 pub fn parse(text: &str) -> Result<Value, EdnError> {
+    if let Some((row, col, message)) = refused(text) {
+        return Err(EdnError { row, col, message });
+    }
     let options = edn_format::ParserOptions {
         allow_namespaced_map_syntax: false,
     };
@@ -27,6 +34,84 @@ pub fn parse(text: &str) -> Result<Value, EdnError> {
             col: e.col,
             message: format!("{:?}", e.error),
         })
+}
+
+/// What in `text` the parser must not be given, and where: more than [`MAX_DEPTH`] nested
+/// collections, or a `…M` decimal with an exponent of five digits or more (the `bigdecimal`
+/// crate hashes `1e75612697728M` by writing out its 75 GB of zeros: found by the fuzz test).
+/// Strings, character literals and comments are skipped.
+fn refused(text: &str) -> Option<(usize, usize, String)> {
+    let (mut depth, mut row, mut col) = (0usize, 1usize, 0usize);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        col += 1;
+        match c {
+            '\n' => (row, col) = (row + 1, 0),
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        '\n' => (row, col) = (row + 1, 0),
+                        _ => {}
+                    }
+                }
+            }
+            '\\' => {
+                chars.next();
+            }
+            ';' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        (row, col) = (row + 1, 0);
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let why = format!("nested deeper than {MAX_DEPTH} levels");
+                    return Some((row, col, why));
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '0'..='9' | '+' | '-' | '.' => {
+                let mut token = String::from(c);
+                while let Some(&next) = chars.peek() {
+                    if next.is_whitespace() || "()[]{}\",;".contains(next) {
+                        break;
+                    }
+                    token.push(next);
+                    chars.next();
+                }
+                col += token.chars().count() - 1;
+                if huge_decimal(&token) {
+                    let shown: String = token.chars().take(40).collect();
+                    let why = format!("the decimal {shown} has an exponent too large to read");
+                    return Some((row, col, why));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `1.5e12345M`: a `…M` decimal whose exponent has five digits or more.
+fn huge_decimal(token: &str) -> bool {
+    let Some(number) = token.strip_suffix('M') else {
+        return false;
+    };
+    let Some(at) = number.find(['e', 'E']) else {
+        return false;
+    };
+    let exponent = number[at + 1..]
+        .trim_start_matches(['+', '-'])
+        .trim_start_matches('0');
+    exponent.len() >= 5
 }
 
 fn convert(value: &edn_format::Value) -> Value {
@@ -48,10 +133,10 @@ fn convert(value: &edn_format::Value) -> Value {
                 _ => Value::Str(digits),
             }
         }
-        E::BigDec(d) => d
-            .to_string()
-            .parse::<f64>()
-            .map_or_else(|_| Value::Str(d.to_string()), Value::Float),
+        E::BigDec(d) => {
+            let (digits, scale) = d.as_bigint_and_exponent();
+            big_decimal(&digits.to_string(), scale, || d.to_string())
+        }
         E::List(items) | E::Vector(items) => Value::Vec(items.iter().map(convert).collect()),
         E::Map(map) => Value::Map(map.iter().map(|(k, v)| (convert(k), convert(v))).collect()),
         E::Set(set) => Value::Set(set.iter().map(convert).collect()),
@@ -62,6 +147,26 @@ fn convert(value: &edn_format::Value) -> Value {
             Box::new(convert(inner)),
         ),
     }
+}
+
+/// A `…M` decimal as a float. Its text is never expanded when the exponent is far out of a
+/// float's range: `1e-82849547952M` would print as 82 GB of zeros (found by the fuzz test).
+fn big_decimal(digits: &str, scale: i64, text: impl Fn() -> String) -> Value {
+    let negative = digits.starts_with('-');
+    let magnitude = digits.trim_start_matches('-').len() as i64 - scale;
+    if magnitude > 400 {
+        return Value::Float(if negative {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
+    }
+    if magnitude < -400 {
+        return Value::Float(if negative { -0.0 } else { 0.0 });
+    }
+    let text = text();
+    text.parse::<f64>()
+        .map_or_else(|_| Value::Str(text.clone()), Value::Float)
 }
 
 fn qualified(namespace: Option<&str>, name: &str) -> String {
@@ -94,6 +199,39 @@ mod tests {
         assert_eq!(v.get_value(&"k".into()), Some(&Value::Float(2.5)));
         assert_eq!(v.get_value(&Value::Int(0)), Some(&Value::Nil));
         assert_eq!(v.get("valid?"), Some(&Value::Bool(true)));
+    }
+
+    #[test]
+    fn refuses_hostile_nesting_but_not_brackets_in_strings() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = parse(&deep).unwrap_err();
+        assert!(err.to_string().contains("nested deeper than 200"), "{err}");
+        let fine = format!("[\"{}\" \\( ; (((\n]", "[".repeat(1000));
+        assert!(parse(&fine).is_ok(), "{fine}");
+    }
+
+    #[test]
+    fn decimals_with_huge_exponents_are_not_expanded() {
+        let start = std::time::Instant::now();
+        let v = parse("[1.5e-4000M -2e9999M 2.5M 1e00003M]").unwrap();
+        assert_eq!(
+            v,
+            Value::Vec(vec![
+                Value::Float(0.0),
+                Value::Float(f64::NEG_INFINITY),
+                Value::Float(2.5),
+                Value::Float(1000.0)
+            ])
+        );
+        for huge in ["#{1e75612697728M}", "[1.5e-82849547952M]", "{2E+99999M 1}"] {
+            let err = parse(huge).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("has an exponent too large to read"),
+                "{err}"
+            );
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

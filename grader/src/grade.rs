@@ -167,6 +167,17 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
             }
             verdict.latest = point_latest(&run_dir);
             write_verdict(level, &verdict, &run_dir);
+            progress(&format!(
+                "run folder {} ({})",
+                run_dir.display(),
+                crate::retention::human_size(crate::retention::dir_size(&run_dir))
+            ));
+            // `runs/` keeps the last GRADER_KEEP_RUNS runs of each level; a failure to prune
+            // loses nothing of this run.
+            let keep = crate::retention::keep_from_env();
+            if let Err(e) = crate::retention::prune(&runs_dir, level.id, keep) {
+                progress(&format!("could not remove old run folders: {e}"));
+            }
             verdicts.push(verdict);
         }
     }

@@ -22,6 +22,7 @@ pub mod netstats;
 pub mod options;
 pub mod progress;
 pub mod report;
+pub mod retention;
 pub mod unfinished;
 pub mod value;
 pub mod verdict;

@@ -67,6 +67,11 @@ pub enum Availability {
     AtLeast(f64),
 }
 
+/// The most nodes a test may have (`--node-count`).
+pub const MAX_NODES: usize = 1000;
+/// The largest `--concurrency` number.
+pub const MAX_THREADS: usize = 10_000;
+
 /// `--concurrency`: K threads, or K per node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Concurrency {
@@ -161,11 +166,19 @@ impl TestOptions {
                 }
                 "--node-count" => {
                     let v = value()?;
+                    // A bound, so that a stray `--node-count 3000000000` is refused, not obeyed
+                    // by allocating three billion node names (found by the fuzz test).
                     let n: usize = v
                         .parse()
                         .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| bad(token, v, "must be a positive integer"))?;
+                        .filter(|n| (1..=MAX_NODES).contains(n))
+                        .ok_or_else(|| {
+                            bad(
+                                token,
+                                v,
+                                &format!("must be an integer from 1 to {MAX_NODES}"),
+                            )
+                        })?;
                     o.nodes = (0..n).map(|i| format!("n{i}")).collect();
                 }
                 "--time-limit" => {
@@ -192,8 +205,14 @@ impl TestOptions {
                     let k: usize = digits
                         .parse()
                         .ok()
-                        .filter(|_| digits.chars().all(|c| c.is_ascii_digit()))
-                        .ok_or_else(|| bad(token, v, "must look like 4 or 2n"))?;
+                        .filter(|k| *k <= MAX_THREADS && digits.chars().all(|c| c.is_ascii_digit()))
+                        .ok_or_else(|| {
+                            bad(
+                                token,
+                                v,
+                                &format!("must look like 4 or 2n, at most {MAX_THREADS}"),
+                            )
+                        })?;
                     o.concurrency = if per_node {
                         Concurrency::PerNode(k)
                     } else {
@@ -349,6 +368,8 @@ mod tests {
     #[test]
     fn rejects_bad_flags() {
         assert!(TestOptions::parse(&["-w", "echo", "--rate", "fast"]).is_err());
+        assert!(TestOptions::parse(&["-w", "echo", "--node-count", "3000000000"]).is_err());
+        assert!(TestOptions::parse(&["-w", "echo", "--concurrency", "99999999n"]).is_err());
         assert!(TestOptions::parse(&["-w", "echo", "--bogus"]).is_err());
         assert!(TestOptions::parse(&["-w", "nope"]).is_err());
         assert!(TestOptions::parse(&["-w", "echo", "--latency-dist", "exponential"]).is_err());

@@ -50,6 +50,7 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         ("stderr-flood", stderr_flood),
         ("forks-daemon", forks_daemon),
         ("closes-stdout", closes_stdout),
+        ("replies-twice", replies_twice),
     ];
     let handles: Vec<_> = cases
         .into_iter()
@@ -85,7 +86,10 @@ fn run_with(bin: &std::path::Path, flags: &[&str]) -> (RunRecord, tempfile::Temp
 
 fn all_echoes_ok(r: &RunRecord) -> bool {
     let pairs = r.history.pairs();
-    !pairs.is_empty() && pairs.iter().all(|(_, d)| d.is_some_and(|d| d.kind == OpType::Ok))
+    !pairs.is_empty()
+        && pairs
+            .iter()
+            .all(|(_, d)| d.is_some_and(|d| d.kind == OpType::Ok))
 }
 
 fn unfinished_line() {
@@ -101,7 +105,10 @@ fn stderr_bytes() {
     assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
     assert!(all_echoes_ok(&r));
     let log = std::fs::read(dir.path().join("node-logs/n0.log")).unwrap();
-    assert!(log.windows(3).any(|w| w == b"\xff\xfe\xc3"), "raw bytes are logged");
+    assert!(
+        log.windows(3).any(|w| w == b"\xff\xfe\xc3"),
+        "raw bytes are logged"
+    );
 }
 
 fn stdout_bytes() {
@@ -110,7 +117,9 @@ fn stdout_bytes() {
     let s = summaries(&r);
     assert_eq!(s.len(), 1, "{s:?}");
     assert!(
-        s[0].starts_with("n0 printed bytes that are not valid UTF-8 on stdout (byte 0xff at offset"),
+        s[0].starts_with(
+            "n0 printed bytes that are not valid UTF-8 on stdout (byte 0xff at offset"
+        ),
         "{s:?}"
     );
     // As in Maelstrom, the line was decoded lossily and n0 kept being read.
@@ -125,16 +134,23 @@ fn odd_json() {
 }
 
 fn src_spoof() {
-    let r = run("src-spoof", &["-w", "echo", "--node-count", "2", "--time-limit", "2"]);
+    let r = run(
+        "src-spoof",
+        &["-w", "echo", "--node-count", "2", "--time-limit", "2"],
+    );
     let s = summaries(&r);
     assert!(
-        s.iter().any(|x| x.starts_with(r#"n0 sent a message with src "n1", which is not its own id"#)),
+        s.iter()
+            .any(|x| x.starts_with(r#"n0 sent a message with src "n1", which is not its own id"#)),
         "{s:?}"
     );
 }
 
 fn flood() {
-    let r = run("flood", &["-w", "echo", "--node-count", "1", "--time-limit", "2"]);
+    let r = run(
+        "flood",
+        &["-w", "echo", "--node-count", "1", "--time-limit", "2"],
+    );
     let s = summaries(&r);
     assert!(
         s.iter().any(|x| x.starts_with("n0 sent ")
@@ -145,7 +161,10 @@ fn flood() {
 }
 
 fn huge_line() {
-    let r = run("huge-line", &["-w", "echo", "--node-count", "1", "--time-limit", "2"]);
+    let r = run(
+        "huge-line",
+        &["-w", "echo", "--node-count", "1", "--time-limit", "2"],
+    );
     let s = summaries(&r);
     assert!(
         s[0].starts_with("n0 printed a line too long: 209715200 bytes"),
@@ -160,7 +179,10 @@ fn stderr_flood() {
     let log = std::fs::read(dir.path().join("node-logs/n0.log")).unwrap();
     assert!(log.len() < 9 * 1024 * 1024, "{} bytes", log.len());
     let text = String::from_utf8_lossy(&log);
-    assert!(text.contains("[grader: this log reached its cap of 8 MiB"), "capped");
+    assert!(
+        text.contains("[grader: this log reached its cap of 8 MiB"),
+        "capped"
+    );
 }
 
 fn forks_daemon() {
@@ -185,7 +207,8 @@ fn forks_daemon() {
         .collect();
     assert_eq!(named.len(), 1, "{s:?} {pids:?}");
     assert!(
-        s.iter().any(|x| x.starts_with("n0 left a process running after it was stopped: pid ")),
+        s.iter()
+            .any(|x| x.starts_with("n0 left a process running after it was stopped: pid ")),
         "{s:?}"
     );
 }
@@ -405,4 +428,14 @@ fn blank_line() {
     let pairs = r.history.pairs();
     assert_eq!(pairs[0].1.map(|c| c.kind), Some(OpType::Ok));
     assert_eq!(pairs[1].1.map(|c| c.kind), Some(OpType::Info));
+}
+
+fn replies_twice() {
+    let r = run("replies-twice", ECHO_3S);
+    let s = summaries(&r);
+    assert!(
+        s.iter().any(|x| x.starts_with("n0 answered c")
+            && x.contains("twice; the second reply: `{\"echo\":")),
+        "{s:?}"
+    );
 }

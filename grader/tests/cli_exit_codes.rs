@@ -79,12 +79,19 @@ fn a_node_that_cannot_start_or_a_wrong_workspace_is_exit_2_without_hints() {
         (&["1", "--bin", "/no/such/node"][..], "does not exist"),
         (&["1", "--bin", plain], "not executable"),
         (&["1", "--bin", crlf], "Windows line endings (CRLF)"),
-        (&["1", "--workspace", "/no/such/folder"], "the workspace folder /no/such/folder does not exist"),
+        (
+            &["1", "--workspace", "/no/such/folder"],
+            "the workspace folder /no/such/folder does not exist",
+        ),
         (&["1", "--workspace", empty], "is not a Cargo workspace"),
     ] {
         let out = grader(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
-        assert!(text(&out).contains(says), "{args:?} should say {says:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(says),
+            "{args:?} should say {says:?}: {}",
+            text(&out)
+        );
         assert!(!text(&out).contains("FAIL"), "{args:?}: {}", text(&out));
         assert!(!text(&out).contains("Hints:"), "{args:?}: {}", text(&out));
     }

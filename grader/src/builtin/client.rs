@@ -63,6 +63,9 @@ pub fn error_registry(code: &Json) -> (&'static str, bool) {
 pub struct RpcClient {
     id: String,
     last_msg_id: u64,
+    /// The msg_ids whose reply arrived, so that a second reply to one is named, whenever it
+    /// comes (a late reply to a request that timed out is not a fault).
+    answered: std::collections::BTreeSet<u64>,
     net: Arc<Network>,
     diagnoses: Diagnoses,
 }
@@ -73,6 +76,7 @@ impl RpcClient {
         RpcClient {
             id: net.open_client(),
             last_msg_id: 0,
+            answered: Default::default(),
             net: net.clone(),
             diagnoses: diagnoses.clone(),
         }
@@ -126,6 +130,7 @@ impl RpcClient {
             };
             let in_reply_to = msg.body.get("in_reply_to");
             if in_reply_to.is_some_and(|v| is_int(v) && v.as_u64() == Some(msg_id)) {
+                self.answered.insert(msg_id);
                 return reply_result(msg.body);
             }
             self.diagnose_stray(&msg.src, in_reply_to, &msg.body, msg_id, &request_type);
@@ -179,16 +184,46 @@ impl RpcClient {
             .filter(|v| is_int(v))
             .and_then(Json::as_u64)
             .is_some_and(|k| k >= 1 && k < waiting_for);
+        let me = &self.id;
+        let again = in_reply_to
+            .and_then(Json::as_u64)
+            .filter(|k| self.answered.contains(k));
+        if let Some(k) = again {
+            self.diagnoses.report(
+                format!("twice {src}"),
+                format!(
+                    "{src} answered {me}'s msg_id {k} twice; the second reply: `{}`",
+                    excerpt(&body.to_string())
+                ),
+                vec![
+                    "Each request gets exactly one reply. Maelstrom discards a second one while \
+                     the client is open, but one that arrives after the client closed stops \
+                     Maelstrom reading the node's stdout, so the verdict would depend on timing."
+                        .into(),
+                ],
+            );
+            return;
+        }
         if late {
             return;
         }
-        let me = &self.id;
         let summary = match in_reply_to {
             None => format!(
                 "{src} sent {me} a message without in_reply_to (`{}`), but {me} is waiting for \
                  the reply to its {request_type} request, msg_id {waiting_for}",
                 excerpt(&body.to_string())
             ),
+            // serde_json reads an integer beyond u64 as a float: no msg_id can be that large.
+            Some(v)
+                if v.as_f64()
+                    .is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18) =>
+            {
+                format!(
+                    "{src} answered {me} with in_reply_to {v}, an integer too large to be any \
+                     msg_id the grader can track (they count up from 1), but {me} is waiting \
+                     for msg_id {waiting_for}"
+                )
+            }
             Some(v) if !is_int(v) => format!(
                 "{src} answered {me} with in_reply_to {v}, which is not an integer, but {me} is \
                  waiting for msg_id {waiting_for}"
@@ -280,6 +315,44 @@ mod tests {
         assert_eq!(
             checks[0].summary,
             format!("n0 answered {id} with in_reply_to 7, but {id} is waiting for msg_id 1")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_reply_to_an_answered_request_is_named() {
+        let net = net();
+        net.add_endpoint("n0");
+        let d = Diagnoses::default();
+        let mut c = RpcClient::open(&net, &d);
+        let id = c.id().to_owned();
+        let n = net.clone();
+        let node = tokio::spawn(async move {
+            for _ in 0..2 {
+                let far = n.clock().now() + Duration::from_secs(2);
+                let Delivery::Message(m) = n.recv("n0", far).await else {
+                    panic!()
+                };
+                let k = m.body["msg_id"].clone();
+                for _ in 0..2 {
+                    n.send("n0", &m.src, json!({"type": "echo_ok", "in_reply_to": k}))
+                        .unwrap();
+                }
+            }
+        });
+        for _ in 0..2 {
+            c.rpc("n0", json!({"type": "echo"}), Duration::from_secs(2))
+                .await
+                .unwrap();
+        }
+        node.await.unwrap();
+        let checks = d.checks();
+        assert_eq!(checks.len(), 1);
+        assert_eq!(
+            checks[0].summary,
+            format!(
+                "n0 answered {id}'s msg_id 1 twice; the second reply: \
+                 `{{\"in_reply_to\":1,\"type\":\"echo_ok\"}}`"
+            )
         );
     }
 

@@ -98,7 +98,9 @@ fn scan(line: &str) -> Scan {
             }
             b'-' | b'0'..=b'9' => {
                 let start = i;
-                while i < bytes.len() && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+                while i < bytes.len()
+                    && matches!(bytes[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
                     i += 1;
                 }
                 let token = &line[start..i];
@@ -131,7 +133,11 @@ fn first_value(line: &str) -> Result<Option<Json>, LineError> {
         for (start, end) in found.huge {
             owned.push_str(&line[at..start]);
             let negative = line[start..end].starts_with('-');
-            owned.push_str(if negative { "-1.7976931348623157e308" } else { "1.7976931348623157e308" });
+            owned.push_str(if negative {
+                "-1.7976931348623157e308"
+            } else {
+                "1.7976931348623157e308"
+            });
             at = end;
         }
         owned.push_str(&line[at..]);
@@ -178,7 +184,9 @@ pub fn parse_line(line: &str) -> Result<Outgoing, LineError> {
     let dest = string("dest")?;
     if let Some(id) = map.remove("id") {
         // serde_json reads an integer beyond u64 as a float; Jackson, as a BigInteger.
-        let big_integer = id.as_f64().is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18);
+        let big_integer = id
+            .as_f64()
+            .is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18);
         if !(id.is_i64() || id.is_u64() || big_integer) {
             return Err(LineError::WrongType {
                 key: "id",
@@ -251,9 +259,9 @@ pub fn describe(node: &str, line: &str, error: &LineError) -> String {
         LineError::WrongType { key, expected } => {
             format!("{node} printed a message whose `{key}` is not {expected}: `{shown}`")
         }
-        LineError::TooDeep => format!(
-            "{node} printed JSON nested deeper than {MAX_DEPTH} levels: `{shown}`"
-        ),
+        LineError::TooDeep => {
+            format!("{node} printed JSON nested deeper than {MAX_DEPTH} levels: `{shown}`")
+        }
         LineError::ExtraKey(key) => format!(
             "{node} printed a message with an extra top-level key `{key}`: `{shown}` — only src, \
              dest, body (and id) may appear at the top level; fields like type or msg_id belong \
@@ -358,7 +366,10 @@ mod tests {
         assert_eq!(parse_line(&nested(5000)), Err(LineError::TooDeep));
         assert!(describe("n0", &nested(5000), &LineError::TooDeep).contains("deeper than 1000"));
         // Brackets inside strings do not count.
-        let in_string = format!(r#"{{"src":"n0","dest":"c1","body":{{"s":"{}"}}}}"#, "[".repeat(5000));
+        let in_string = format!(
+            r#"{{"src":"n0","dest":"c1","body":{{"s":"{}"}}}}"#,
+            "[".repeat(5000)
+        );
         assert!(parse_line(&in_string).is_ok());
     }
 
@@ -369,7 +380,9 @@ mod tests {
         assert_eq!(m.body["f"].as_f64(), Some(f64::MAX));
         assert_eq!(m.body["g"].as_f64(), Some(f64::MIN));
         // A big integer is an integer id for Jackson's schema; 1.5 is not.
-        assert!(parse_line(r#"{"id":123456789012345678901234567890,"src":"n0","dest":"n1"}"#).is_ok());
+        assert!(
+            parse_line(r#"{"id":123456789012345678901234567890,"src":"n0","dest":"n1"}"#).is_ok()
+        );
         // 1e400 inside a string is text, untouched.
         let m = parse_line(r#"{"src":"n0","dest":"c1","body":{"s":"1e400"}}"#).unwrap();
         assert_eq!(m.body["s"], "1e400");

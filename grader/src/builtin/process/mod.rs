@@ -29,9 +29,9 @@ use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
+use self::stderr::StderrTail;
 use super::diagnosis::Diagnoses;
 use super::net::{Delivery, Network};
-use self::stderr::StderrTail;
 
 pub use self::spawn::{resolve_binary, SpawnFailure};
 pub use self::stdout::inject;
@@ -181,7 +181,11 @@ pub async fn kill_all(ctx: &NodeContext, nodes: Vec<NodeHandle>) {
             format!("leftover {node}"),
             format!(
                 "{node} left {} running after it was stopped: {}",
-                if procs.len() == 1 { "a process" } else { "processes" },
+                if procs.len() == 1 {
+                    "a process"
+                } else {
+                    "processes"
+                },
                 procs.join(", ")
             ),
             vec![

@@ -67,6 +67,7 @@ struct Stat {
     name: String,
     state: char,
     ppid: u32,
+    pgid: u32,
 }
 
 fn stat(pid: u32) -> Option<Stat> {
@@ -78,7 +79,13 @@ fn stat(pid: u32) -> Option<Stat> {
     let mut rest = text.get(close + 1..)?.split_whitespace();
     let state = rest.next()?.chars().next()?;
     let ppid = rest.next()?.parse().ok()?;
-    Some(Stat { name, state, ppid })
+    let pgid = rest.next()?.parse().ok()?;
+    Some(Stat {
+        name,
+        state,
+        ppid,
+        pgid,
+    })
 }
 
 /// The value of [`TAG`] in a process's environment, if it has one.
@@ -112,44 +119,50 @@ fn tagged(prefix: &str) -> Vec<(u32, Stat, String)> {
 }
 
 /// Kills every process still carrying a tag that starts with `prefix`, waits for them to go,
-/// reaps those re-parented to the grader, and returns them. `expected` are the pids already
-/// being killed with their groups (the nodes and their group members): not reported.
-pub fn end_leftovers(prefix: &str, expected_groups: &[u32]) -> Vec<Leftover> {
+/// reaps what was re-parented to the grader, and returns the processes that had left their
+/// node's group. `groups` are the node groups being killed: their members are not reported.
+pub fn end_leftovers(prefix: &str, groups: &[u32]) -> Vec<Leftover> {
     let mut found: Vec<Leftover> = Vec::new();
-    let me = std::process::id();
-    for _round in 0..20 {
+    for _round in 0..40 {
         let alive = tagged(prefix);
         if alive.is_empty() {
             break;
         }
         for (p, st, node) in alive {
-            let in_group = std::fs::read_to_string(format!("/proc/{p}/stat"))
-                .ok()
-                .and_then(|t| {
-                    let close = t.rfind(')')?;
-                    t[close + 1..].split_whitespace().nth(2)?.parse::<u32>().ok()
-                })
-                .is_some_and(|g| expected_groups.contains(&g));
             if let Some(pid) = pid(p) {
                 let _ = rustix::process::kill_process(pid, Signal::KILL);
             }
-            if !in_group && !found.iter().any(|f| f.pid == p) {
+            if !groups.contains(&st.pgid) && !found.iter().any(|f| f.pid == p) {
                 found.push(Leftover {
                     pid: p,
                     name: st.name.clone(),
                     node,
                 });
             }
-            if st.ppid == me {
-                reap(p);
-            }
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    for f in &found {
-        reap(f.pid);
-    }
+    reap_zombies(groups, &found);
     found
+}
+
+/// Reaps the grader's dead children that belonged to a node: members of its group re-parented
+/// to the grader, and the escapees just killed. (The nodes themselves are tokio's to reap.)
+fn reap_zombies(groups: &[u32], found: &[Leftover]) {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    let me = std::process::id();
+    for p in entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+    {
+        let Some(st) = stat(p) else { continue };
+        let ours = st.ppid == me && !groups.contains(&p);
+        if ours && (groups.contains(&st.pgid) || found.iter().any(|f| f.pid == p)) {
+            reap(p);
+        }
+    }
 }
 
 /// Collects the exit status of a re-parented child, so that it leaves no zombie.
@@ -250,14 +263,19 @@ mod tests {
         let mut left = Vec::new();
         for _ in 0..100 {
             left = tagged(&prefix);
-            if !left.is_empty() {
+            // Until it has exec'd, the forked child is still called setsid.
+            if left.first().is_some_and(|l| l.1.name == "sleep") {
                 break;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
         assert_eq!(left.len(), 1, "the escaped sleep is found by its tag");
         let escaped = left[0].0;
-        assert_eq!(left[0].1.ppid, std::process::id(), "re-parented to the subreaper");
+        assert_eq!(
+            left[0].1.ppid,
+            std::process::id(),
+            "re-parented to the subreaper"
+        );
         let ended = end_leftovers(&prefix, &[]);
         assert_eq!(
             ended,

@@ -94,9 +94,8 @@ fn on_path(program: &str) -> bool {
     if program.contains('/') {
         return Path::new(program).is_file();
     }
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 /// On Linux, asks the kernel to SIGKILL the node when the grader dies, however it dies (even
@@ -160,8 +159,7 @@ mod tests {
         let missing = script(dir.path(), "py", "#!/usr/bin/pyhton3\nprint()\n");
         let e = resolve_binary(&missing).unwrap_err().0;
         assert!(
-            e.contains("asks for the interpreter /usr/bin/pyhton3")
-                && e.contains("does not exist"),
+            e.contains("asks for the interpreter /usr/bin/pyhton3") && e.contains("does not exist"),
             "{e}"
         );
         if Path::new("/usr/bin/env").is_file() {

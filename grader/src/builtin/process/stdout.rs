@@ -53,7 +53,12 @@ pub async fn read_stdout(ctx: NodeContext, id: String, stdout: ChildStdout) {
 }
 
 /// One `\n`-terminated chunk of stdout (at most [`LINE_CAP`] bytes of it in `bytes`).
-fn accept(ctx: &NodeContext, id: &str, bytes: &[u8], read: LineRead) -> Result<(), (String, String)> {
+fn accept(
+    ctx: &NodeContext,
+    id: &str,
+    bytes: &[u8],
+    read: LineRead,
+) -> Result<(), (String, String)> {
     if read.cut(LINE_CAP) {
         let shown = wire::excerpt(&String::from_utf8_lossy(&bytes[..bytes.len().min(400)]));
         return Err((

@@ -8,7 +8,9 @@ fn main() {
             node.init_ok(&msg);
             let id = &node.id;
             let pad = "x".repeat(1000);
-            let line = format!(r#"{{"src":"{id}","dest":"{id}","body":{{"type":"spam","pad":"{pad}"}}}}"#) + "\n";
+            let line =
+                format!(r#"{{"src":"{id}","dest":"{id}","body":{{"type":"spam","pad":"{pad}"}}}}"#)
+                    + "\n";
             let batch = line.repeat(64);
             loop {
                 write_raw(batch.as_bytes());

@@ -6,7 +6,12 @@ fn main() {
     serve(|node, msg| match msg.kind() {
         "init" => node.init_ok(&msg),
         "echo" => {
-            let other = node.ids.iter().find(|i| **i != node.id).unwrap_or(&node.id).clone();
+            let other = node
+                .ids
+                .iter()
+                .find(|i| **i != node.id)
+                .unwrap_or(&node.id)
+                .clone();
             let mut body = msg.reply("echo_ok");
             body["echo"] = msg.body["echo"].clone();
             send(&other, &msg.src, body);

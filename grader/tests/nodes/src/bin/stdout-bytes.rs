@@ -6,7 +6,9 @@ fn main() {
         "init" => {
             node.init_ok(&msg);
             let id = &node.id;
-            write_raw(format!(r#"{{"src":"{id}","dest":"{id}","body":{{"type":"note","s":""#).as_bytes());
+            write_raw(
+                format!(r#"{{"src":"{id}","dest":"{id}","body":{{"type":"note","s":""#).as_bytes(),
+            );
             write_raw(b"\xff\xfe\"}}\n");
         }
         "echo" => echo_ok(node, &msg),

@@ -9,34 +9,26 @@
 //! appear in grudges.
 //!
 //! The network also counts what Maelstrom's net checker counts ([`NetStats`]) and writes every
-//! message's fate to `messages.jsonl`, so that a learner can follow the flow behind a failure:
-//! one line per message — `id`, `src`, `dest`, `sent_ms`, `fate` (`delivered`, `dropped`,
-//! `undelivered`), `at_ms`, an optional `why`, and `body` — with times in milliseconds on the
-//! history's clock (negative during init, which happens before the history's origin).
+//! message's fate to `messages.jsonl` ([`journal`]). What it holds is bounded ([`QUEUE_CAP`],
+//! [`HELD_BYTES_CAP`]): a message that finds no room is dropped, and its sender named as a flood.
+
+mod journal;
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::Rng;
-use serde_json::json;
 use tokio::sync::Notify;
 
 use crate::netstats::{involves_client, NetGroup, NetStats};
 use crate::options::{LatencyDist, TestOptions};
 
+use self::journal::{Journal, JournalEntry};
 use super::clock::Clock;
-
-/// At most this many lines, and [`JOURNAL_BYTES`] bytes, go to `messages.jsonl`: a node that
-/// floods the network must not fill the learner's disk.
-const JOURNAL_LIMIT: u64 = 500_000;
-const JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
-/// Journal lines held back until the history's origin is known (during init).
-const PENDING_LIMIT: usize = 10_000;
 
 /// The most messages one endpoint's queue holds. Maelstrom has no cap (a flooding node grows
 /// its JVM until it dies); here a message beyond it is dropped and the flood diagnosed.
@@ -189,14 +181,7 @@ struct State {
     rng: StdRng,
     clients: Counts,
     servers: Counts,
-    journal: Option<BufWriter<File>>,
-    /// Journal times are relative to this (the history's time origin), once it is known.
-    origin: Option<Duration>,
-    pending: Vec<JournalEntry>,
-    journal_lines: u64,
-    journal_bytes: u64,
-    /// Journal lines not written because of the caps.
-    journal_left_out: u64,
+    journal: Journal,
     /// Bytes held in all queues.
     held_bytes: usize,
     /// Per sender: messages sent, first and last send time, messages dropped for lack of room.
@@ -230,12 +215,7 @@ impl Network {
                 rng,
                 clients: Counts::default(),
                 servers: Counts::default(),
-                journal: journal.map(BufWriter::new),
-                origin: None,
-                pending: Vec::new(),
-                journal_lines: 0,
-                journal_bytes: 0,
-                journal_left_out: 0,
+                journal: Journal::new(journal),
                 held_bytes: 0,
                 senders: HashMap::new(),
             }),
@@ -254,11 +234,7 @@ impl Network {
 
     /// Sets the origin of the times written to `messages.jsonl` (the history's origin).
     pub fn set_time_origin(&self, origin: Duration) {
-        let mut s = self.state();
-        s.origin = Some(origin);
-        for entry in std::mem::take(&mut s.pending) {
-            s.write_journal(&entry, origin);
-        }
+        self.state().journal.set_origin(origin);
     }
 
     /// Registers a node or service endpoint.
@@ -347,12 +323,12 @@ impl Network {
             body,
         };
         let bytes = len + MESSAGE_OVERHEAD;
-        let full = s.endpoints.get(dest).is_some_and(|ep| ep.queue.len() >= QUEUE_CAP)
+        let full = s
+            .endpoints
+            .get(dest)
+            .is_some_and(|ep| ep.queue.len() >= QUEUE_CAP)
             || s.held_bytes + bytes > HELD_BYTES_CAP;
-        let sender = s
-            .senders
-            .entry(src.to_owned())
-            .or_insert((0, now, now, 0));
+        let sender = s.senders.entry(src.to_owned()).or_insert((0, now, now, 0));
         sender.0 += 1;
         sender.2 = now;
         let queued = Queued {
@@ -492,13 +468,6 @@ impl Network {
             .flat_map(|ep| std::mem::take(&mut ep.queue).into_vec())
             .collect();
         left.sort_by_key(|q| q.msg.id);
-        if s.origin.is_none() {
-            s.origin = Some(Duration::ZERO);
-        }
-        let origin = s.origin.unwrap_or_default();
-        for entry in std::mem::take(&mut s.pending) {
-            s.write_journal(&entry, origin);
-        }
         for q in &left {
             s.journal_line(
                 q,
@@ -507,98 +476,26 @@ impl Network {
                 Some("still queued when the test ended"),
             );
         }
-        let left_out = s.journal_left_out;
-        if let (Some(journal), true) = (s.journal.as_mut(), left_out > 0) {
-            writeln!(
-                journal,
-                "{{\"truncated\":\"{left_out} more messages were left out of this file (it \
-                 keeps at most {JOURNAL_LIMIT} lines and {} MiB)\"}}",
-                JOURNAL_BYTES / (1024 * 1024)
-            )?;
-        }
-        match s.journal.as_mut() {
-            Some(j) => j.flush(),
-            None => Ok(()),
-        }
+        s.journal.finish()
     }
 }
 
 impl State {
-    fn journal_line(&mut self, q: &Queued, now: Duration, fate: &str, why: Option<&str>) {
-        if self.journal.is_none() {
+    fn journal_line(&mut self, q: &Queued, now: Duration, fate: &'static str, why: Option<&str>) {
+        if !self.journal.is_on() {
             return;
         }
-        let entry = JournalEntry {
+        self.journal.record(JournalEntry {
             id: q.msg.id,
             src: q.msg.src.clone(),
             dest: q.msg.dest.clone(),
             body: q.msg.body.clone(),
             sent: q.sent,
             at: now,
-            fate: fate.to_owned(),
+            fate,
             why: why.map(str::to_owned),
-        };
-        match self.origin {
-            Some(origin) => self.write_journal(&entry, origin),
-            // Before the history's origin is known (during init), hold the few lines back.
-            None if self.pending.len() < PENDING_LIMIT => self.pending.push(entry),
-            None => self.journal_left_out += 1,
-        }
+        });
     }
-
-    fn write_journal(&mut self, e: &JournalEntry, origin: Duration) {
-        let Some(journal) = self.journal.as_mut() else {
-            return;
-        };
-        if self.journal_lines >= JOURNAL_LIMIT || self.journal_bytes >= JOURNAL_BYTES {
-            if self.journal_left_out == 0 {
-                let _ = writeln!(
-                    journal,
-                    "{{\"truncated\":\"the first {} messages are above; later ones were not \
-                     recorded\"}}",
-                    self.journal_lines
-                );
-            }
-            self.journal_left_out += 1;
-            return;
-        }
-        self.journal_lines += 1;
-        let ms = |t: Duration| {
-            let x = (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
-            (x * 1000.0).round() / 1000.0
-        };
-        let why = e
-            .why
-            .as_ref()
-            .map(|w| format!(",\"why\":{}", json!(w)))
-            .unwrap_or_default();
-        let line = format!(
-            "{{\"id\":{},\"src\":{},\"dest\":{},\"sent_ms\":{},\"fate\":{},\"at_ms\":{}{why},\"body\":{}}}",
-            e.id,
-            json!(e.src),
-            json!(e.dest),
-            ms(e.sent),
-            json!(e.fate),
-            ms(e.at),
-            e.body
-        );
-        self.journal_bytes += line.len() as u64 + 1;
-        // A full disk must not stop the test; the journal is an aid, not evidence.
-        let _ = writeln!(journal, "{line}");
-    }
-}
-
-/// One line of `messages.jsonl`, kept until it can be written.
-#[derive(Debug)]
-struct JournalEntry {
-    id: u64,
-    src: String,
-    dest: String,
-    body: serde_json::Value,
-    sent: Duration,
-    at: Duration,
-    fate: String,
-    why: Option<String>,
 }
 
 #[cfg(test)]
@@ -606,6 +503,7 @@ mod tests {
     use super::*;
     use crate::builtin::clock::WallClock;
     use rand::SeedableRng;
+    use serde_json::json;
 
     fn rng() -> StdRng {
         StdRng::seed_from_u64(7)
@@ -713,6 +611,26 @@ mod tests {
             assert!(now >= last);
             last = now;
         }
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_drops_and_names_the_flood() {
+        let n = net(Latency::Constant(0));
+        n.add_endpoint("n0");
+        for _ in 0..QUEUE_CAP + 10 {
+            n.send("n0", "n0", json!({"type": "spam"})).unwrap();
+        }
+        let floods = n.floods();
+        assert_eq!(floods.len(), 1);
+        assert_eq!(
+            (floods[0].sent, floods[0].dropped),
+            (QUEUE_CAP as u64 + 10, 10)
+        );
+        // Room again once the node reads.
+        let far = n.clock().now() + Duration::from_secs(1);
+        assert!(matches!(n.recv("n0", far).await, Delivery::Message(_)));
+        n.send("n0", "n0", json!({"type": "spam"})).unwrap();
+        assert_eq!(n.floods()[0].dropped, 10);
     }
 
     #[tokio::test]
