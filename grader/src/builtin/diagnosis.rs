@@ -281,7 +281,8 @@ mod tests {
         for i in 0..200 {
             d.report(
                 format!("{i} {huge}"),
-                format!("type {huge}"),
+                // Distinct faults: the same fault on many nodes would be grouped into one.
+                format!("type {i} {huge}"),
                 vec![huge.clone()],
             );
         }
