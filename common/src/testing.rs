@@ -16,6 +16,11 @@
 //!
 //! Bodies are printed with `type` first and every other key sorted, so the text only changes when the
 //! messages do.
+//!
+//! The challenges' tests compare such text with the course's snapshots through
+//! [`assert_course_snapshot!`](crate::assert_course_snapshot) (read-only in a learner's crate, with a
+//! message that says what to change), and run the real executable once through
+//! [`assert_stdout_is_the_wire!`](crate::assert_stdout_is_the_wire), which the cluster cannot do.
 
 #[doc(hidden)]
 pub mod course_snapshot;
