@@ -163,6 +163,7 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                     "correct despite partitions (this re-check has no efficiency budget)".into(),
                 );
             }
+            crate::html_report::attach(&mut verdict, &run_dir);
             write_verdict(level, &verdict, &run_dir);
             verdicts.push(verdict);
         }

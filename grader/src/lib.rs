@@ -13,6 +13,7 @@ pub mod cli;
 pub mod edn;
 pub mod grade;
 pub mod history;
+pub mod html_report;
 pub mod maelstrom;
 pub mod manifest;
 pub mod netstats;

@@ -1,0 +1,147 @@
+//! Reading `messages.jsonl`, the network's journal: one line per message with its fate.
+//!
+//! The journal is written by the grader but its bodies come from nodes, so nothing in it is
+//! trusted: lines that do not parse are counted and skipped, and the file is read up to a
+//! bound so that a flooding node cannot make the report slow or huge.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde_json::Value as Json;
+
+/// At most this many bytes of the journal are read (the builtin engine caps it near 100 MB).
+const MAX_BYTES: u64 = 128 * 1024 * 1024;
+
+/// What became of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Delivered,
+    /// Lost to a partition or a crashed node.
+    Dropped,
+    /// Still queued when the test ended.
+    Undelivered,
+}
+
+/// One message of the journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: u64,
+    pub src: String,
+    pub dest: String,
+    /// Milliseconds on the history's clock (negative during init).
+    pub sent_ms: f64,
+    /// When it was delivered or dropped.
+    pub at_ms: f64,
+    pub fate: Fate,
+    pub why: Option<String>,
+    pub body: Json,
+}
+
+impl Message {
+    /// The body's `type`, or `?` when a node sent none.
+    pub fn kind(&self) -> &str {
+        self.body.get("type").and_then(Json::as_str).unwrap_or("?")
+    }
+
+    /// Whether a client is at either end (Maelstrom's rule: the id starts with `c`).
+    pub fn involves_client(&self) -> bool {
+        crate::netstats::involves_client(&self.src, &self.dest)
+    }
+}
+
+/// The journal as read.
+#[derive(Debug, Clone, Default)]
+pub struct Journal {
+    pub messages: Vec<Message>,
+    /// Lines that were not a message (malformed, or past the bound).
+    pub skipped: usize,
+    /// Whether the engine stopped recording (its own cap) or this reader stopped reading.
+    pub truncated: bool,
+}
+
+impl Journal {
+    /// Reads `messages.jsonl` from a run folder; a run without one has an empty journal.
+    pub fn load(run_dir: &Path) -> std::io::Result<Option<Journal>> {
+        match std::fs::File::open(run_dir.join("messages.jsonl")) {
+            Ok(file) => Ok(Some(Journal::read(file)?)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn read(source: impl Read) -> std::io::Result<Journal> {
+        let mut journal = Journal::default();
+        let mut limited = BufReader::new(source.take(MAX_BYTES));
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if limited.read_line(&mut line)? == 0 {
+                break;
+            }
+            if !line.ends_with('\n') && limited.get_ref().limit() == 0 {
+                journal.truncated = true;
+                break;
+            }
+            match parse_line(line.trim()) {
+                Some(Line::Message(m)) => journal.messages.push(m),
+                Some(Line::Truncated) => journal.truncated = true,
+                None if line.trim().is_empty() => {}
+                None => journal.skipped += 1,
+            }
+        }
+        journal
+            .messages
+            .sort_by(|a, b| a.sent_ms.total_cmp(&b.sent_ms).then(a.id.cmp(&b.id)));
+        Ok(journal)
+    }
+}
+
+enum Line {
+    Message(Message),
+    Truncated,
+}
+
+fn parse_line(line: &str) -> Option<Line> {
+    let mut v: Json = serde_json::from_str(line).ok()?;
+    if v.get("truncated").is_some() {
+        return Some(Line::Truncated);
+    }
+    let text = |v: &Json, key: &str| v.get(key).and_then(Json::as_str).map(str::to_owned);
+    let fate = match v.get("fate")?.as_str()? {
+        "delivered" => Fate::Delivered,
+        "dropped" => Fate::Dropped,
+        _ => Fate::Undelivered,
+    };
+    Some(Line::Message(Message {
+        id: v.get("id")?.as_u64()?,
+        src: text(&v, "src")?,
+        dest: text(&v, "dest")?,
+        sent_ms: v.get("sent_ms")?.as_f64()?,
+        at_ms: v.get("at_ms").and_then(Json::as_f64).unwrap_or(f64::NAN),
+        fate,
+        why: text(&v, "why"),
+        body: v.get_mut("body").map(Json::take).unwrap_or(Json::Null),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_messages_and_skips_garbage() {
+        let text = r#"{"id":1,"src":"c1","dest":"n0","sent_ms":1.5,"fate":"delivered","at_ms":1.5,"body":{"type":"read","msg_id":1}}
+not json
+{"id":0,"src":"n0","dest":"n1","sent_ms":0.5,"fate":"dropped","at_ms":0.9,"why":"partition","body":{"type":"gossip"}}
+{"truncated":"the first 2 messages are above"}
+"#;
+        let j = Journal::read(text.as_bytes()).unwrap();
+        assert_eq!(j.messages.len(), 2);
+        assert_eq!(j.skipped, 1);
+        assert!(j.truncated);
+        assert_eq!(j.messages[0].id, 0, "sorted by send time");
+        assert_eq!(j.messages[0].fate, Fate::Dropped);
+        assert_eq!(j.messages[1].kind(), "read");
+        assert!(j.messages[1].involves_client());
+    }
+}
