@@ -529,7 +529,7 @@ mod tests {
         );
         let d = diagram(&s, &[]);
         assert_eq!(d.arrows.len(), s.messages.len());
-        assert_eq!(d.lanes[0].name, "c1");
+        assert_eq!(d.lanes[0].name, "n0");
     }
 
     #[test]

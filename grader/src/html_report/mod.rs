@@ -231,10 +231,11 @@ pub fn render_parts(
         history_ops: history.ops.len(),
     };
     let mut env = minijinja::Environment::new();
-    // The template's name ends in .html, so every `{{ }}` is HTML-escaped.
+    // Every `{{ }}` is HTML-escaped, whatever a template is named: node output is untrusted.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
     let html = env
         .add_template("page.html", TEMPLATE)
-        .and_then(|()| env.add_template("diagram", DIAGRAM))
+        .and_then(|()| env.add_template("diagram.html", DIAGRAM))
         .and_then(|()| env.get_template("page.html"))
         .and_then(|t| t.render(&page))?;
     Ok(Rendered { html, excerpt })
