@@ -32,6 +32,9 @@ fn main() {
         let started = Instant::now();
         let result = html_report::write(&dir, &verdict);
         let elapsed = started.elapsed();
+        if std::env::var_os("REPORT_BENCH_PHASES").is_some() {
+            phases(&dir, &verdict);
+        }
         let lines = |name: &str| {
             std::fs::read_to_string(dir.join(name))
                 .map(|t| t.lines().count())
@@ -52,4 +55,27 @@ fn main() {
             Err(e) => eprintln!("{}: {e}", dir.display()),
         }
     }
+}
+
+/// Where the time goes: reading the history, reading the journal, rendering.
+fn phases(dir: &std::path::Path, verdict: &grader::verdict::Verdict) {
+    let t = Instant::now();
+    let text = std::fs::read_to_string(dir.join("history.edn")).unwrap_or_default();
+    let history = grader::history::History::from_edn(&text).unwrap_or_default();
+    let read_history = t.elapsed();
+    let t = Instant::now();
+    let journal = html_report::journal::Journal::load(dir).ok().flatten();
+    let read_journal = t.elapsed();
+    let t = Instant::now();
+    let _ = html_report::render_parts(verdict, &history, journal.as_ref());
+    let rendered = t.elapsed();
+    let t = Instant::now();
+    let _ = grader::checkers::set_full::analyze(&history);
+    let set_full = t.elapsed();
+    let t = Instant::now();
+    let _ = history.pairs();
+    let pairs = t.elapsed();
+    eprintln!(
+        "  history {read_history:?}, journal {read_journal:?}, render {rendered:?} (set_full {set_full:?}, pairs {pairs:?})"
+    );
 }

@@ -55,8 +55,12 @@ pub fn story<'a>(
     let mut reached: BTreeSet<&str> = BTreeSet::new();
     let mut more = 0;
     if !focus.values.is_empty() {
+        let texts: Vec<String> = focus.values.iter().map(Json::to_string).collect();
         for m in messages {
-            if m.involves_client() || !focus.values.iter().any(|v| carries(&m.body, v, 0)) {
+            if m.involves_client()
+                || !texts.iter().any(|t| m.mentions(t))
+                || !focus.values.iter().any(|v| carries(m.body(), v, 0))
+            {
                 continue;
             }
             let first_here = m.fate == Fate::Delivered && reached.insert(m.dest.as_str());
@@ -176,12 +180,14 @@ fn op_messages(
         return Vec::new();
     };
     let mut ids = vec![request.id];
-    let msg_id = request.body.get("msg_id");
+    let msg_id = request.body().get("msg_id");
     let at = messages.partition_point(|m| m.sent_ms < request.sent_ms);
     if let Some(reply) = messages[at..]
         .iter()
         .take_while(|m| m.sent_ms <= to_ms + 1000.0)
-        .find(|m| m.dest == request.src && msg_id.is_some() && m.body.get("in_reply_to") == msg_id)
+        .find(|m| {
+            m.dest == request.src && msg_id.is_some() && m.body().get("in_reply_to") == msg_id
+        })
     {
         ids.push(reply.id);
     }
@@ -191,9 +197,9 @@ fn op_messages(
 /// Whether a client message is this op's request: same value where the op has one.
 fn request_matches(m: &Message, op: &crate::history::Op) -> bool {
     match op.f.as_str() {
-        "broadcast" => m.body.get("message") == Some(&op.value.to_json()),
-        "echo" => m.body.get("echo") == Some(&op.value.to_json()),
-        "add" => m.body.get("delta") == Some(&op.value.to_json()),
+        "broadcast" => m.body().get("message") == Some(&op.value.to_json()),
+        "echo" => m.body().get("echo") == Some(&op.value.to_json()),
+        "add" => m.body().get("delta") == Some(&op.value.to_json()),
         _ => true,
     }
 }
@@ -201,7 +207,7 @@ fn request_matches(m: &Message, op: &crate::history::Op) -> bool {
 /// `type key=value …` in a few characters: the label on an arrow and in the excerpt.
 pub fn label(m: &Message) -> String {
     let mut out = m.kind().to_owned();
-    if let Json::Object(map) = &m.body {
+    if let Json::Object(map) = m.body() {
         for (k, v) in map {
             if matches!(k.as_str(), "type" | "msg_id" | "in_reply_to") {
                 continue;
@@ -231,7 +237,7 @@ pub fn tooltip(m: &Message) -> String {
         m.src,
         m.dest,
         m.sent_ms / 1e3,
-        m.body
+        m.raw_body
     );
     shorten(&text, TOOLTIP_CHARS)
 }
@@ -461,16 +467,7 @@ mod tests {
     use serde_json::json;
 
     fn msg(id: u64, src: &str, dest: &str, t: f64, body: Json) -> Message {
-        Message {
-            id,
-            src: src.into(),
-            dest: dest.into(),
-            sent_ms: t,
-            at_ms: t + 1.0,
-            fate: Fate::Delivered,
-            why: None,
-            body,
-        }
+        Message::new(id, src, dest, t, t + 1.0, Fate::Delivered, &body)
     }
 
     #[test]

@@ -84,6 +84,22 @@ pub fn all(history: &History, verdict: &Verdict) -> (Vec<Plot>, Vec<PlotError>) 
             }
         }
     }
+    // Only where the level limits stable latency (3d, 3e): the analysis behind it is the
+    // report's costliest step.
+    let limited = |label: &str| {
+        verdict
+            .figures()
+            .any(|f| f.label == label && f.limit.is_some())
+    };
+    if limited(crate::checkers::labels::MEDIAN_LATENCY)
+        || limited(crate::checkers::labels::MAX_LATENCY)
+    {
+        match stable_latency(history, verdict) {
+            Ok(Some(p)) => plots.push(p),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
     for figure in verdict.figures().filter(|f| f.limit.is_some()) {
         match budget(figure) {
             Ok(Some(p)) => plots.push(p),
@@ -226,9 +242,17 @@ fn throughput(samples: &[Sample<'_>]) -> Result<Plot, PlotError> {
     let rates: Vec<(&str, Vec<(f64, f64)>)> = groups
         .iter()
         .map(|(f, list)| {
-            let line = buckets(list, xmax)
+            let counts: BTreeMap<usize, usize> = buckets(list, xmax)
                 .into_iter()
-                .map(|(x, items)| (x, items.len() as f64 / width))
+                .map(|(x, items)| ((x / width) as usize, items.len()))
+                .collect();
+            // Every bucket, empty ones at zero: a stall shows as a drop, not a straight line.
+            let last = (xmax / width) as usize;
+            let line = (0..=last)
+                .map(|b| {
+                    let n = counts.get(&b).copied().unwrap_or(0);
+                    ((b as f64 + 0.5) * width, n as f64 / width)
+                })
                 .collect();
             (*f, line)
         })
@@ -268,6 +292,88 @@ fn throughput(samples: &[Sample<'_>]) -> Result<Plot, PlotError> {
         title: "Throughput by op type (ops invoked per second)".into(),
         svg,
     })
+}
+
+/// Each broadcast value's stable latency (how long until every read had it) by when it was
+/// known, with the level's limits on the median and maximum as horizontal lines.
+fn stable_latency(history: &History, verdict: &Verdict) -> Result<Option<Plot>, PlotError> {
+    use crate::checkers::labels::{MAX_LATENCY, MEDIAN_LATENCY};
+    let r = crate::checkers::set_full::analyze(history);
+    let points: Vec<(f64, f64)> = r
+        .elements
+        .iter()
+        .filter_map(|e| Some((e.known?.time as f64 / 1e9, e.stable_latency_ms? as f64)))
+        .collect();
+    if points.is_empty() {
+        return Ok(None);
+    }
+    let limit = |label: &str| {
+        verdict
+            .figures()
+            .find(|f| f.label == label && f.limit.is_some())
+            .and_then(|f| f.limit.as_deref().and_then(first_number))
+    };
+    let limits: Vec<(&str, f64, RGBColor)> = [
+        (
+            "median limit",
+            limit(MEDIAN_LATENCY),
+            RGBColor(255, 127, 14),
+        ),
+        ("maximum limit", limit(MAX_LATENCY), RED),
+    ]
+    .into_iter()
+    .filter_map(|(name, l, c)| Some((name, l?, c)))
+    .collect();
+    let xmax = points.iter().map(|p| p.0).fold(0.001, f64::max);
+    let ymax = points
+        .iter()
+        .map(|p| p.1)
+        .chain(limits.iter().map(|l| l.1))
+        .fold(1.0, f64::max);
+    let mut svg = String::new();
+    draw(&mut svg, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(55)
+            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax * 1.1)?;
+        chart
+            .configure_mesh()
+            .x_desc("value known at (s)")
+            .y_desc("stable latency (ms)")
+            .draw()?;
+        let color = PALETTE[0];
+        let step = points.len().div_ceil(MAX_POINTS).max(1);
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .step_by(step)
+                    .map(|p| Circle::new(*p, 2, color.filled())),
+            )?
+            .label("a broadcast value")
+            .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
+        for (name, y, c) in limits {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(0.0, y), (xmax * 1.02, y)],
+                    c.stroke_width(2),
+                ))?
+                .label(format!("{name} ({y} ms)"))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], c));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+    .map_err(fail("stable latency"))?;
+    Ok(Some(Plot {
+        title: "Stable latency of each broadcast value, against the level's limits".into(),
+        svg,
+    }))
 }
 
 /// The first number in a figure's text: `"312 ms"` → 312, `"< 30"` → 30.
