@@ -350,6 +350,15 @@ mod tests {
         assert_eq!(cli.grade.repeat, 3);
         let cli = Cli::try_parse_from(["grader", "list"]).unwrap();
         assert!(matches!(cli.command, Some(Command::List)));
+        let cli = Cli::try_parse_from(["grader", "report", "3b", "--open"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Report {
+                run: Some(_),
+                open: true,
+                ..
+            })
+        ));
     }
 
     #[test]

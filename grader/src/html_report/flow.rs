@@ -350,7 +350,9 @@ pub struct Tick {
     pub label: String,
 }
 
+/// The widest gap between lanes; more lanes share about 1,150 pixels, down to the narrowest.
 const LANE_GAP: f64 = 130.0;
+const MIN_LANE_GAP: f64 = 80.0;
 const ROW: f64 = 22.0;
 const TOP: f64 = 40.0;
 const LEFT: f64 = 90.0;
@@ -364,11 +366,12 @@ pub fn diagram(sel: &Selection<'_>, partitions: &[(f64, f64)]) -> Diagram {
             names.insert(lane_order(e));
         }
     }
+    let gap = (1150.0 / names.len().max(1) as f64).clamp(MIN_LANE_GAP, LANE_GAP);
     let lanes: Vec<Lane> = names
         .into_iter()
         .enumerate()
         .map(|(i, (_, _, name))| Lane {
-            x: LEFT + i as f64 * LANE_GAP,
+            x: LEFT + i as f64 * gap,
             name,
         })
         .collect();
@@ -440,7 +443,7 @@ pub fn diagram(sel: &Selection<'_>, partitions: &[(f64, f64)]) -> Diagram {
         }
     }
     Diagram {
-        width: (LEFT + lanes.len().max(1) as f64 * LANE_GAP) as u32,
+        width: (LEFT + lanes.len().max(1) as f64 * gap) as u32,
         height: bottom as u32,
         lanes,
         arrows,

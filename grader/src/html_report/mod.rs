@@ -31,6 +31,8 @@ pub const FILE: &str = "report.html";
 const TEMPLATE: &str = include_str!("page.html");
 /// One Lamport diagram, included by the page for the story and for the wider window.
 const DIAGRAM: &str = include_str!("diagram.html");
+/// A check's evidence and figures.
+const CHECK_BODY: &str = include_str!("check-body.html");
 /// Evidence lines a check shows on the page before "… and N more".
 const MAX_DETAILS: usize = 60;
 /// Columns of the whole-run overview.
@@ -170,9 +172,9 @@ pub fn render_parts(
     let timeline = (!history.ops.is_empty()).then(|| timeline::layout(history, focus.failing_op));
     let failing_op = focus
         .failing_op
-        .and_then(|p| history.ops.get(p))
-        .map(|inv| {
-            let done = history.ops[inv.index.min(history.ops.len())..]
+        .and_then(|p| Some((p, history.ops.get(p)?)))
+        .map(|(p, inv)| {
+            let done = history.ops[p + 1..]
                 .iter()
                 .find(|o| o.process == inv.process && o.kind != crate::history::OpType::Invoke);
             format!(
@@ -180,8 +182,8 @@ pub fn render_parts(
                 inv.f,
                 inv.process,
                 inv.time as f64 / 1e9,
-                flow::shorten(&inv.to_string(), 300),
-                done.map(|d| format!("  →  {}", flow::shorten(&d.to_string(), 300)))
+                flow::shorten(&inv.to_string(), 160),
+                done.map(|d| format!("  →  {}", flow::shorten(&d.to_string(), 160)))
                     .unwrap_or_default()
             )
         });
@@ -236,6 +238,7 @@ pub fn render_parts(
     let html = env
         .add_template("page.html", TEMPLATE)
         .and_then(|()| env.add_template("diagram.html", DIAGRAM))
+        .and_then(|()| env.add_template("check-body.html", CHECK_BODY))
         .and_then(|()| env.get_template("page.html"))
         .and_then(|t| t.render(&page))?;
     Ok(Rendered { html, excerpt })
