@@ -72,13 +72,19 @@ pub struct Rendered {
 
 /// Writes the report into the run folder and records its path and excerpt in the verdict. A
 /// failure is printed as a warning: the verdict stands without the page.
+///
+/// Even a bug in the report (a panic on some history nobody foresaw) must not take the verdict
+/// with it, so the writing is isolated.
 pub fn attach(verdict: &mut Verdict, run_dir: &Path) {
-    match write(run_dir, verdict) {
-        Ok((path, excerpt)) => {
+    let written =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(run_dir, verdict)));
+    match written {
+        Ok(Ok((path, excerpt))) => {
             verdict.report = Some(path);
             verdict.flow_excerpt = excerpt;
         }
-        Err(e) => eprintln!("grader: warning: no HTML report for this run: {e}"),
+        Ok(Err(e)) => eprintln!("grader: warning: no HTML report for this run: {e}"),
+        Err(_) => eprintln!("grader: warning: no HTML report for this run: the report failed (a bug: please report it)"),
     }
 }
 
