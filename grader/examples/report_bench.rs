@@ -41,7 +41,10 @@ fn main() {
                 .unwrap_or(0)
         };
         match result {
-            Ok((path, _)) => {
+            Ok((path, excerpt)) => {
+                if std::env::var_os("REPORT_BENCH_EXCERPT").is_some() {
+                    eprintln!("{}", excerpt.join("\n"));
+                }
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
                 println!(
                     "{:<50} {:>8} {:>9} {:>7.2} MB {:>6.0} ms",

@@ -33,6 +33,8 @@ pub struct Selection<'a> {
     pub messages: Vec<&'a Message>,
     /// Messages of the story (carrying the value, or a focus op's request and reply).
     pub story: BTreeSet<u64>,
+    /// The requests and replies of the focus ops: the excerpt always shows these.
+    pub of_ops: BTreeSet<u64>,
     pub left_out: usize,
 }
 
@@ -51,6 +53,7 @@ pub fn story<'a>(
     for &p in &focus.ops {
         chosen.extend(op_messages(history, p, opts, messages));
     }
+    let of_ops = chosen.clone();
     let mut carriers = 0;
     let mut reached: BTreeSet<&str> = BTreeSet::new();
     let mut more = 0;
@@ -60,6 +63,7 @@ pub fn story<'a>(
             if m.involves_client()
                 || !texts.iter().any(|t| m.mentions(t))
                 || !focus.values.iter().any(|v| carries(m.body(), v, 0))
+                || focus.key.as_ref().is_some_and(|k| !carries(m.body(), k, 0))
             {
                 continue;
             }
@@ -77,6 +81,7 @@ pub fn story<'a>(
     Selection {
         messages: picked,
         story: chosen,
+        of_ops,
         left_out: more,
     }
 }
@@ -121,6 +126,7 @@ pub fn window<'a>(story: &Selection<'a>, messages: &'a [Message]) -> Selection<'
     Selection {
         messages: kept,
         story: story.story.clone(),
+        of_ops: story.of_ops.clone(),
         left_out,
     }
 }
@@ -263,8 +269,16 @@ pub fn excerpt(story: &Selection<'_>, total_story: usize) -> Vec<String> {
     let shown: Vec<&Message> = if ms.len() <= EXCERPT_LINES {
         ms.clone()
     } else {
-        // The beginning of the story and its end matter most; drops always do.
-        let mut keep: BTreeSet<usize> = (0..EXCERPT_LINES / 2).collect();
+        // The ops' own requests and replies first, then the beginning and the end of the
+        // story; drops always matter.
+        let mut keep: BTreeSet<usize> = ms
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| story.of_ops.contains(&m.id))
+            .map(|(i, _)| i)
+            .take(EXCERPT_LINES / 2)
+            .collect();
+        keep.extend(0..EXCERPT_LINES.saturating_sub(keep.len()) / 2);
         keep.extend(
             ms.iter()
                 .enumerate()

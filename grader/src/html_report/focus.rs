@@ -21,6 +21,8 @@ pub struct Focus {
     pub title: String,
     /// Values whose presence in a message body makes the message part of the story.
     pub values: Vec<Json>,
+    /// When set, a message must also carry this (a kafka key) to be part of the story.
+    pub key: Option<Json>,
     /// Positions in `history.ops` of the invocations in the story, the most telling first.
     pub ops: Vec<usize>,
     /// Position of the op to mark as the failure, when one op is to blame.
@@ -129,6 +131,7 @@ fn lost_value(history: &History) -> Option<Focus> {
              it, and the reads that missed it"
         ),
         values: vec![lost.to_json()],
+        key: None,
         failing_op: missed.or(ops.get(1).copied()),
         ops,
         failure: true,
@@ -149,6 +152,7 @@ fn duplicate_id(history: &History) -> Option<Focus> {
     Some(Focus {
         title: format!("id {id} was handed out {times} times: the requests that generated it"),
         values: vec![id.to_json()],
+        key: None,
         failing_op: ops.get(1).copied(),
         ops,
         failure: true,
@@ -170,6 +174,7 @@ fn txn_cycle(history: &History, models: &[String]) -> Option<Focus> {
             anomaly.kind, anomaly.explanation
         ),
         values: Vec::new(),
+        key: None,
         failing_op: ops.first().copied(),
         ops,
         failure: true,
@@ -183,11 +188,29 @@ fn kafka_anomaly(history: &History) -> Option<Focus> {
         .iter()
         .find(|(kind, cases)| !kind.allowed() && !cases.is_empty())
         .and_then(|(_, cases)| cases.first())?;
-    let ops: Vec<usize> = positions_of(history, anomaly.ops.iter().map(|o| o.index))
+    let mut ops: Vec<usize> = positions_of(history, anomaly.ops.iter().map(|o| o.index))
         .into_iter()
         .map(|p| invocation_of(history, p))
         .take(MAX_OPS)
         .collect();
+    // The sends that wrote those messages to that key, then the polls that returned them.
+    if let Some(k) = &anomaly.key {
+        for f in ["send", "poll"] {
+            for (i, op) in history.ops.iter().enumerate() {
+                if ops.len() >= MAX_OPS {
+                    break;
+                }
+                let involved = op.kind == OpType::Ok
+                    && op.f == f
+                    && mentions(&op.value, k, 0)
+                    && anomaly.values.iter().any(|v| mentions(&op.value, v, 0));
+                let inv = invocation_of(history, i);
+                if involved && !ops.contains(&inv) {
+                    ops.push(inv);
+                }
+            }
+        }
+    }
     let key = anomaly
         .key
         .as_ref()
@@ -199,10 +222,30 @@ fn kafka_anomaly(history: &History) -> Option<Focus> {
             anomaly.kind, anomaly.explanation
         ),
         values: anomaly.values.iter().map(Value::to_json).collect(),
+        key: anomaly.key.as_ref().map(Value::to_json),
         failing_op: ops.last().copied(),
         ops,
         failure: true,
     })
+}
+
+/// Whether `value` holds `needle` anywhere (bounded depth: values come from nodes).
+fn mentions(value: &Value, needle: &Value, depth: usize) -> bool {
+    if value == needle {
+        return true;
+    }
+    if depth > 8 {
+        return false;
+    }
+    match value {
+        Value::Vec(items) | Value::Set(items) => {
+            items.iter().any(|v| mentions(v, needle, depth + 1))
+        }
+        Value::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| mentions(k, needle, depth + 1) || mentions(v, needle, depth + 1)),
+        _ => false,
+    }
 }
 
 /// History positions of the entries with these `:index`es.
@@ -232,6 +275,7 @@ fn first_bad_op(history: &History) -> Option<Focus> {
             inv.f, inv.process
         ),
         values: Vec::new(),
+        key: None,
         ops: vec![p],
         failing_op: Some(p),
         failure: true,
@@ -247,6 +291,7 @@ fn sample(history: &History, workload: Option<Workload>) -> Focus {
         return Focus {
             title: format!("a sample: how value {value} reached the nodes"),
             values: vec![value.to_json()],
+            key: None,
             ops: vec![p],
             failing_op: None,
             failure: false,
@@ -256,6 +301,7 @@ fn sample(history: &History, workload: Option<Workload>) -> Focus {
     Focus {
         title: "a sample: the first operations of the run".into(),
         values: Vec::new(),
+        key: None,
         ops,
         failing_op: None,
         failure: false,
