@@ -355,6 +355,23 @@ mod tests {
     }
 
     #[test]
+    fn a_txn_cycle_brings_its_transactions() {
+        use crate::checkers::txn::synth::{self, Injection, SynthOptions};
+        let h = synth::history(&SynthOptions {
+            txns: 200,
+            inject: Some(Injection::G1c),
+            ..SynthOptions::default()
+        });
+        let models = vec!["read-committed".to_owned()];
+        let v = Verdict::new("6c", EngineName::Builtin, vec![Check::invalid("workload", "G1c")]);
+        let f = find(&v, &h, infer_workload(&h), &models);
+        assert!(f.failure);
+        assert!(f.title.contains("G1c"), "{}", f.title);
+        assert!(f.ops.len() >= 2, "{f:?}");
+        assert!(f.ops.iter().all(|p| h.ops[*p].kind == OpType::Invoke && h.ops[*p].f == "txn"));
+    }
+
+    #[test]
     fn a_passing_run_gets_a_sample_not_a_failure() {
         let h = history(&[
             (0, Invoke, 0, "echo", Value::from("x")),
