@@ -4,7 +4,7 @@
 //! - [`manifest`] is the table of levels everything is driven by; [`options`] reads their flags.
 //! - [`builtin`] re-implements Maelstrom's harness in Rust; [`maelstrom`] shells out to the real one.
 //! - [`checkers`] are pure functions of a [`history::History`]; both engines report into a
-//!   [`verdict::Verdict`], which [`report`] prints.
+//!   [`verdict::Verdict`], which [`report`] prints and [`html_report`] draws as `report.html`.
 
 pub mod build;
 pub mod builtin;
