@@ -363,12 +363,19 @@ mod tests {
             ..SynthOptions::default()
         });
         let models = vec!["read-committed".to_owned()];
-        let v = Verdict::new("6c", EngineName::Builtin, vec![Check::invalid("workload", "G1c")]);
+        let v = Verdict::new(
+            "6c",
+            EngineName::Builtin,
+            vec![Check::invalid("workload", "G1c")],
+        );
         let f = find(&v, &h, infer_workload(&h), &models);
         assert!(f.failure);
         assert!(f.title.contains("G1c"), "{}", f.title);
         assert!(f.ops.len() >= 2, "{f:?}");
-        assert!(f.ops.iter().all(|p| h.ops[*p].kind == OpType::Invoke && h.ops[*p].f == "txn"));
+        assert!(f
+            .ops
+            .iter()
+            .all(|p| h.ops[*p].kind == OpType::Invoke && h.ops[*p].f == "txn"));
     }
 
     #[test]
