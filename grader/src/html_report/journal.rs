@@ -163,6 +163,9 @@ fn parse_line(line: &str) -> Option<Line> {
     if line.starts_with("{\"truncated\"") {
         return Some(Line::Truncated);
     }
+    if let Some(message) = fast_line(line) {
+        return Some(Line::Message(message));
+    }
     let split = line
         .find(",\"body\":")
         .filter(|_| line.ends_with('}'))
@@ -200,6 +203,52 @@ fn parse_line(line: &str) -> Option<Line> {
     }))
 }
 
+/// Reads a line exactly as the grader writes it, without a JSON parser: a debug build parses
+/// 40,000 headers in half a second, this in a twentieth. Anything unexpected (an escaped
+/// character in an id, another field order) returns `None` and the line is parsed properly.
+fn fast_line(line: &str) -> Option<Message> {
+    fn string<'a>(rest: &'a str, prefix: &str) -> Option<(&'a str, &'a str)> {
+        let rest = rest.strip_prefix(prefix)?;
+        let end = rest.find('"')?;
+        let text = &rest[..end];
+        (!text.contains('\\')).then_some((text, &rest[end + 1..]))
+    }
+    fn number<'a>(rest: &'a str, prefix: &str) -> Option<(f64, &'a str)> {
+        let rest = rest.strip_prefix(prefix)?;
+        let end = rest.find(',')?;
+        Some((rest[..end].parse().ok()?, &rest[end..]))
+    }
+    let (id, rest) = number(line, "{\"id\":")?;
+    let (src, rest) = string(rest, ",\"src\":\"")?;
+    let (dest, rest) = string(rest, ",\"dest\":\"")?;
+    let (sent_ms, rest) = number(rest, ",\"sent_ms\":")?;
+    let (fate, rest) = string(rest, ",\"fate\":\"")?;
+    let (at_ms, rest) = number(rest, ",\"at_ms\":")?;
+    let (why, rest) = match string(rest, ",\"why\":\"") {
+        Some((why, rest)) => (Some(why.to_owned()), rest),
+        None => (None, rest),
+    };
+    let body = rest.strip_prefix(",\"body\":")?.strip_suffix('}')?;
+    if id.fract() != 0.0 || id < 0.0 {
+        return None;
+    }
+    Some(Message {
+        id: id as u64,
+        src: src.to_owned(),
+        dest: dest.to_owned(),
+        sent_ms,
+        at_ms,
+        fate: match fate {
+            "delivered" => Fate::Delivered,
+            "dropped" => Fate::Dropped,
+            _ => Fate::Undelivered,
+        },
+        why,
+        raw_body: body.into(),
+        parsed: OnceCell::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +268,61 @@ not json
         assert_eq!(j.messages[0].fate, Fate::Dropped);
         assert_eq!(j.messages[1].kind(), "read");
         assert!(j.messages[1].involves_client());
+    }
+
+    #[test]
+    fn the_fast_reading_agrees_with_the_parser() {
+        let lines = [
+            r#"{"id":3,"src":"c2","dest":"n3","sent_ms":-10.77,"fate":"delivered","at_ms":-10.721,"body":{"type":"init","node_ids":["n0"]}}"#,
+            r#"{"id":9,"src":"n0","dest":"n1","sent_ms":5,"fate":"dropped","at_ms":6.5,"why":"partitioned: n1 drops messages from n0","body":{"type":"gossip","values":[1,2]}}"#,
+            r#"{"id":10,"src":"n\"0","dest":"n1","sent_ms":5,"fate":"undelivered","at_ms":7,"body":{}}"#,
+        ];
+        for line in lines {
+            let slow = match parse_line_slowly(line) {
+                Some(Line::Message(m)) => m,
+                _ => panic!("{line}"),
+            };
+            match fast_line(line) {
+                Some(fast) => {
+                    let header = |m: &Message| {
+                        (
+                            m.id,
+                            m.src.clone(),
+                            m.dest.clone(),
+                            m.sent_ms,
+                            m.at_ms,
+                            m.fate,
+                            m.why.clone(),
+                        )
+                    };
+                    assert_eq!(header(&fast), header(&slow), "{line}");
+                    assert_eq!(fast.body(), slow.body(), "{line}");
+                }
+                None => assert!(line.contains("\\"), "only escapes fall back: {line}"),
+            }
+        }
+    }
+
+    /// The parser's path alone, to compare the fast one with.
+    fn parse_line_slowly(line: &str) -> Option<Line> {
+        let v: Json = serde_json::from_str(line).ok()?;
+        let body = v.get("body").cloned().unwrap_or(Json::Null);
+        let h: Header = serde_json::from_value(v).ok()?;
+        Some(Line::Message(Message {
+            id: h.id,
+            src: h.src,
+            dest: h.dest,
+            sent_ms: h.sent_ms,
+            at_ms: h.at_ms.unwrap_or(f64::NAN),
+            fate: match h.fate.as_str() {
+                "delivered" => Fate::Delivered,
+                "dropped" => Fate::Dropped,
+                _ => Fate::Undelivered,
+            },
+            why: h.why,
+            raw_body: body.to_string().into(),
+            parsed: OnceCell::new(),
+        }))
     }
 
     #[test]
