@@ -107,6 +107,17 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         runs_dir: Option<PathBuf>,
     },
+    /// Print the path of a run's HTML report (writing it if the run has none yet).
+    Report {
+        /// A run folder, or a level (its latest run). Default: the latest run of any level.
+        run: Option<PathBuf>,
+        /// Open the report in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Where the run folders are (default: `<workspace>/runs`).
+        #[arg(long, value_name = "DIR")]
+        runs_dir: Option<PathBuf>,
+    },
 }
 
 /// Parses the command line and runs it.
@@ -123,6 +134,11 @@ pub fn run() -> ExitCode {
         Some(Command::InstallMaelstrom) => install_maelstrom(),
         Some(Command::Check { history, level }) => check_history(&history, &level),
         Some(Command::Clean { keep, runs_dir }) => clean(keep, runs_dir),
+        Some(Command::Report {
+            run,
+            open,
+            runs_dir,
+        }) => report_page(run, open, runs_dir),
         None => grade_level(cli.grade),
     }
 }
@@ -145,7 +161,10 @@ fn explain(path: &std::path::Path, level: Option<&str>) -> ExitCode {
         None => None,
     };
     match maelstrom::explain(path, level) {
-        Ok(verdict) => {
+        Ok(mut verdict) => {
+            if let Some(dir) = verdict.run_dir.clone().or_else(|| explained_folder(path)) {
+                crate::html_report::attach(&mut verdict, &dir);
+            }
             let shown = manifest::level(&verdict.level).or(level);
             match shown {
                 Some(l) => println!("{}", report::render(l, &verdict)),
@@ -203,6 +222,52 @@ fn clean(keep: usize, runs_dir: Option<PathBuf>) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The store folder `grader explain` was pointed at (a results.edn names its folder).
+fn explained_folder(path: &std::path::Path) -> Option<PathBuf> {
+    if path.is_dir() {
+        Some(path.to_path_buf())
+    } else {
+        path.parent().map(std::path::Path::to_path_buf)
+    }
+}
+
+/// `grader report [RUN|LEVEL] [--open]`.
+fn report_page(run: Option<PathBuf>, open: bool, runs_dir: Option<PathBuf>) -> ExitCode {
+    let runs_dir = runs_dir.unwrap_or_else(|| crate::build::workspace_root().join("runs"));
+    let target = run.unwrap_or_else(|| runs_dir.clone());
+    let page = match crate::html_report::locate(&target, &runs_dir) {
+        Ok(page) => page,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("{}", page.display());
+    if open {
+        if let Err(e) = open_in_browser(&page) {
+            eprintln!("error: could not open a browser ({e}); open the file above by hand");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Hands a file to the desktop's default browser.
+fn open_in_browser(page: &std::path::Path) -> std::io::Result<()> {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    std::process::Command::new(opener)
+        .arg(page)
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
 }
 
 fn install_maelstrom() -> ExitCode {
@@ -354,6 +419,15 @@ mod tests {
         assert_eq!(cli.grade.repeat, 3);
         let cli = Cli::try_parse_from(["grader", "list"]).unwrap();
         assert!(matches!(cli.command, Some(Command::List)));
+        let cli = Cli::try_parse_from(["grader", "report", "3b", "--open"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Report {
+                run: Some(_),
+                open: true,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -166,6 +166,7 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                 );
             }
             verdict.latest = point_latest(&run_dir);
+            crate::html_report::attach(&mut verdict, &run_dir);
             write_verdict(level, &verdict, &run_dir);
             progress(&format!(
                 "run folder {} ({})",

@@ -4,7 +4,8 @@
 //! - [`manifest`] is the table of levels everything is driven by; [`options`] reads their flags.
 //! - [`builtin`] re-implements Maelstrom's harness in Rust; [`maelstrom`] shells out to the real one.
 //! - [`checkers`] are pure functions of a [`history::History`]; both engines report into a
-//!   [`verdict::Verdict`], which [`report`] prints. [`judge`] runs them on any history file.
+//!   [`verdict::Verdict`], which [`report`] prints and [`html_report`] draws as `report.html`.
+//!   [`judge`] runs the checkers on any history file.
 
 pub mod build;
 pub mod builtin;
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod edn;
 pub mod grade;
 pub mod history;
+pub mod html_report;
 pub mod judge;
 pub mod latest;
 pub mod level_names;

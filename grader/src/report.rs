@@ -115,6 +115,13 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
         }
     }
 
+    if !verdict.flow_excerpt.is_empty() {
+        out.push_str("\nThe messages around the failure:\n");
+        for line in &verdict.flow_excerpt {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+
     if verdict.run_dir.is_some() || verdict.seconds.is_some() {
         out.push('\n');
     }
@@ -127,6 +134,9 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
             "  run folder {} (history, node logs, messages, results)",
             dir.display()
         );
+    }
+    if let Some(page) = &verdict.report {
+        let _ = writeln!(out, "  report     {}", page.display());
     }
     // Last, so that it is the line a learner copies: it stays valid as they rerun the level.
     if let Some(latest) = &verdict.latest {

@@ -8,7 +8,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Jepsen's three-valued validity: `true`, `false`, or `:unknown`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Validity {
     Valid,
@@ -43,7 +45,7 @@ impl fmt::Display for Validity {
 }
 
 /// A number worth showing, optionally beside the limit the level sets for it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figure {
     /// What it measures, e.g. `"msgs-per-op (servers)"`.
     pub label: String,
@@ -73,7 +75,7 @@ impl Figure {
 }
 
 /// The outcome of one check.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
     /// Short name: `"workload"`, `"stats"`, `"availability"`, `"net"`, `"budget"`, `"nodes"`, …
     pub name: String,
@@ -116,7 +118,7 @@ impl Check {
 }
 
 /// Which engine judged a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EngineName {
     Builtin,
@@ -134,7 +136,8 @@ impl fmt::Display for EngineName {
 
 /// The verdict on one run of one level.
 /// Serialized as `verdict.json` in every run folder, for instructors' scripts.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// Read back by `grader report` (older files lack the newer optional fields).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Verdict {
     pub level: String,
     pub engine: EngineName,
@@ -151,6 +154,13 @@ pub struct Verdict {
     /// What passing meant for this run, when it differs from the level's criteria (a re-check
     /// with partitions has no budget).
     pub criteria: Option<String>,
+    /// The run's HTML report (`report.html` in the run folder), once written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<PathBuf>,
+    /// The messages that tell the failure's story, one line each (empty when the run passed or
+    /// the engine recorded no messages): what the terminal shows without the HTML.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flow_excerpt: Vec<String>,
 }
 
 impl Verdict {
@@ -164,6 +174,8 @@ impl Verdict {
             latest: None,
             seconds: None,
             criteria: None,
+            report: None,
+            flow_excerpt: Vec::new(),
         }
     }
 

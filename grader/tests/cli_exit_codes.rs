@@ -35,6 +35,7 @@ fn usage_errors_exit_2_with_a_message() {
         (&["1", "--engine", "jvm"], "unknown engine"),
         (&["1", "--solution", "--bin", "x"], "cannot be used with"),
         (&[][..], "required"),
+        (&["report", "/nowhere/at/all"], "neither a run folder"),
     ] {
         let out = grader(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
@@ -185,4 +186,29 @@ fn check_judges_a_history_file_with_exit_codes_to_match() {
         assert!(text(&out).contains(says), "{args:?}: {}", text(&out));
         assert!(!text(&out).contains("panicked"), "{args:?}: {}", text(&out));
     }
+}
+
+/// `grader report RUN` prints the page's path, writing the page from `verdict.json` when the
+/// run has none yet.
+#[test]
+fn report_prints_the_path_of_a_runs_page() {
+    let runs = tempfile::tempdir().unwrap();
+    let run = runs.path().join("1").join("20260101T000000.000");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(
+        run.join("verdict.json"),
+        r#"{"level":"1","engine":"builtin","run_label":null,"checks":[],"run_dir":null,"seconds":null,"criteria":null}"#,
+    )
+    .unwrap();
+    let dir = runs.path().to_str().unwrap();
+    let out = grader(&["report", "1", "--runs-dir", dir]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let page = run.join("report.html");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        page.display().to_string()
+    );
+    assert!(std::fs::read_to_string(&page)
+        .unwrap()
+        .contains("PASS level 1"));
 }

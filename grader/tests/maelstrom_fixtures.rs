@@ -283,3 +283,35 @@ fn explaining_nothing_is_a_clear_error() {
         .to_string()
         .contains("not valid EDN"));
 }
+
+/// `grader explain` writes `report.html` beside a Maelstrom store: every failing real run
+/// renders (the large passing ones only cost time in a debug build), and a lost broadcast value
+/// is followed on the page. Maelstrom keeps no `messages.jsonl`; the page says so instead of
+/// drawing a flow. Rendered in memory: the fixtures stay untouched.
+#[test]
+fn failing_fixtures_have_an_html_report() {
+    let Some(root) = fixtures() else { return };
+    let chosen = folders(&root)
+        .into_iter()
+        .filter(|(name, _)| name.contains("invalid") || name == "3b-valid");
+    for (name, path) in chosen {
+        let (id, _) = split_name(&name);
+        let v = explain(&path.join("results.edn"), level(id)).unwrap();
+        let page = grader::html_report::render(&path, &v)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .html;
+        let outcome = if v.passed() { "PASS" } else { "FAIL" };
+        assert!(page.contains(&format!("{outcome} level {id}")), "{name}");
+        if path.join("history.edn").is_file() {
+            assert!(page.contains("id=\"timeline\""), "{name}");
+            assert!(page.contains("<svg"), "{name}: no timeline or plots");
+        }
+        if name == "3b-invalid-lost" {
+            assert!(
+                page.contains("was lost"),
+                "{name}: the lost value is not followed"
+            );
+            assert!(page.contains("id=\"failing-op\""), "{name}");
+        }
+    }
+}
