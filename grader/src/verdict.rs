@@ -121,6 +121,8 @@ impl Check {
 pub enum EngineName {
     Builtin,
     Maelstrom,
+    /// The builtin engine in virtual time.
+    Sim,
 }
 
 impl fmt::Display for EngineName {
@@ -128,6 +130,7 @@ impl fmt::Display for EngineName {
         f.write_str(match self {
             EngineName::Builtin => "builtin",
             EngineName::Maelstrom => "maelstrom",
+            EngineName::Sim => "sim",
         })
     }
 }
@@ -148,6 +151,10 @@ pub struct Verdict {
     /// What passing meant for this run, when it differs from the level's criteria (a re-check
     /// with partitions has no budget).
     pub criteria: Option<String>,
+    /// The seed of a simulated run (`--engine sim`), which replays it exactly.
+    pub seed: Option<u64>,
+    /// The virtual time a simulated run covered, in seconds.
+    pub simulated_seconds: Option<f64>,
 }
 
 impl Verdict {
@@ -160,6 +167,8 @@ impl Verdict {
             run_dir: None,
             seconds: None,
             criteria: None,
+            seed: None,
+            simulated_seconds: None,
         }
     }
 

@@ -323,6 +323,7 @@ impl Network {
                 ep.notify.clone()
             };
             tokio::select! {
+                biased;
                 _ = notify.notified() => {}
                 _ = self.clock.sleep_until(give_up_at) => return Delivery::Nothing,
             }

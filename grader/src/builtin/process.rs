@@ -33,9 +33,9 @@ use super::net::{Delivery, Network, SendError};
 use super::wire::{self, parse_line};
 
 /// How many stderr lines are kept for a crash report (Maelstrom keeps 32).
-const TAIL: usize = 32;
+pub(super) const TAIL: usize = 32;
 /// How many of them a diagnosis shows.
-const SHOWN: usize = 12;
+pub(super) const SHOWN: usize = 12;
 
 /// What every node task shares.
 #[derive(Debug, Clone)]
@@ -151,7 +151,7 @@ pub fn spawn(
 /// On Linux, asks the kernel to SIGKILL the node when the grader dies, however it dies (even
 /// SIGKILL), and exits at once if the grader already died between fork and that request.
 #[cfg(target_os = "linux")]
-fn die_with_the_grader(cmd: &mut Command) {
+pub(super) fn die_with_the_grader(cmd: &mut Command) {
     let parent = std::process::id();
     // SAFETY: the closure runs in the forked child before exec and only calls the
     // async-signal-safe prctl, getppid and _exit.
@@ -172,7 +172,7 @@ fn die_with_the_grader(cmd: &mut Command) {
 /// Elsewhere (macOS) there is no parent-death signal: nodes are still killed when dropped, on
 /// Ctrl-C and at the end of a run; only a grader killed with SIGKILL can leave them behind.
 #[cfg(not(target_os = "linux"))]
-fn die_with_the_grader(_cmd: &mut Command) {}
+pub(super) fn die_with_the_grader(_cmd: &mut Command) {}
 
 /// Kills every node (their whole process groups) and waits for them to be gone.
 pub async fn kill_all(ctx: &NodeContext, nodes: Vec<NodeHandle>) {
@@ -240,7 +240,7 @@ async fn read_stdout(ctx: NodeContext, id: String, stdout: ChildStdout) {
 }
 
 /// Parses one stdout line and sends it; the error is (summary, detail).
-fn inject(ctx: &NodeContext, id: &str, line: &str) -> Result<(), (String, String)> {
+pub(super) fn inject(ctx: &NodeContext, id: &str, line: &str) -> Result<(), (String, String)> {
     let out = parse_line(line).map_err(|e| {
         (
             wire::describe(id, line, &e),
@@ -280,18 +280,18 @@ fn inject(ctx: &NodeContext, id: &str, line: &str) -> Result<(), (String, String
 
 /// What a node wrote to stderr, as far as a crash report needs it.
 #[derive(Debug, Default)]
-struct StderrTail {
+pub(super) struct StderrTail {
     /// The last [`TAIL`] lines.
-    lines: VecDeque<String>,
+    pub(super) lines: VecDeque<String>,
     /// A Rust panic's "panicked at" line and its message, kept even when a long backtrace pushes
     /// them out of `lines`.
-    panic: Option<Vec<String>>,
+    pub(super) panic: Option<Vec<String>>,
     /// Whether the panic message is still being read.
     in_panic: bool,
 }
 
 impl StderrTail {
-    fn push(&mut self, line: String) {
+    pub(super) fn push(&mut self, line: String) {
         if line.starts_with("thread '") && line.contains(" panicked at ") {
             self.panic = Some(vec![line.clone()]);
             self.in_panic = true;
@@ -403,14 +403,14 @@ pub fn describe_exit(status: ExitStatus) -> String {
 }
 
 /// Process groups of live nodes, for the Ctrl-C watcher.
-fn groups() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
+pub(super) fn groups() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
     static GROUPS: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
     GROUPS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Kills whole process groups (the nodes and anything they started) with `kill(1)`, which
 /// keeps this crate free of unsafe code beyond `pre_exec`.
-fn kill_groups(pids: &[u32]) {
+pub(super) fn kill_groups(pids: &[u32]) {
     if pids.is_empty() {
         return;
     }
@@ -425,7 +425,7 @@ fn kill_groups(pids: &[u32]) {
 
 /// Installs, once per process, a thread that turns Ctrl-C into: kill every node group, exit 130.
 /// The nodes sit in their own process groups, so the terminal's SIGINT does not reach them.
-fn ensure_ctrl_c_watcher() {
+pub(super) fn ensure_ctrl_c_watcher() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let spawned = std::thread::Builder::new().name("ctrl-c".into()).spawn(|| {
