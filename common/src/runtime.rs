@@ -38,7 +38,9 @@ pub fn run<N: Node>() -> anyhow::Result<()> {
     }
     let first = first.trim_end_matches(['\n', '\r']).to_owned();
     if crate::sim::header(&first).is_some() {
-        return crate::sim::serve::<N>(&first, std::io::stdin().lock(), std::io::stdout().lock());
+        // One write per step: the simulator waits for the whole answer anyway.
+        let output = std::io::BufWriter::new(std::io::stdout().lock());
+        return crate::sim::serve::<N>(&first, std::io::stdin().lock(), output);
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -6,16 +6,17 @@
 //! its next timer deadline. A step — write one input, read until the idle line — runs
 //! synchronously inside the task that delivers the input, so that the runtime never looks idle
 //! (and virtual time never moves) while a node is computing. Every output line goes through
-//! [`process::inject`], the same parsing, validation and diagnoses as in real time. Reading
-//! happens on one thread per pipe with a wall-clock limit per step, so a hung node is diagnosed
-//! and never hangs the grader.
+//! [`process::inject`], the same parsing, validation and diagnoses as in real time. Stdout is
+//! read in the step itself (`poll(2)` with a wall-clock limit, so a hung node is diagnosed and
+//! never hangs the grader); stderr is copied to the node's log by a thread.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -32,14 +33,85 @@ const STEP_LIMIT: Duration = Duration::from_secs(10);
 /// taken for a node that does not speak the step protocol.
 const IDLE_AFTER_OUTPUT: Duration = Duration::from_secs(2);
 /// Longer stdout lines are cut (and then fail to parse): node output is untrusted.
-const LINE_LIMIT: u64 = 16 << 20;
+const LINE_LIMIT: usize = 16 << 20;
 
 /// Why a run cannot be simulated at all (an environment problem, exit 2), shared by the nodes.
 pub type Unsimulable = Arc<Mutex<Option<String>>>;
 
+/// What reading the node's stdout produced.
 enum Read1 {
     Line(String),
     End,
+    /// Nothing within the wait.
+    Timeout,
+}
+
+/// Node stdout, read line by line with a wall-clock limit.
+struct LineReader {
+    stdout: ChildStdout,
+    buf: Vec<u8>,
+    /// Where the unread part of `buf` starts.
+    start: usize,
+}
+
+impl LineReader {
+    fn next(&mut self, wait: Duration) -> Read1 {
+        let give_up = Instant::now() + wait;
+        loop {
+            if let Some(i) = self.buf[self.start..].iter().position(|&b| b == b'\n') {
+                let line = &self.buf[self.start..self.start + i];
+                let line = String::from_utf8_lossy(line).into_owned();
+                self.start += i + 1;
+                return Read1::Line(line);
+            }
+            if self.buf.len() - self.start >= LINE_LIMIT {
+                // An endless line: cut it (it then fails to parse).
+                let line = String::from_utf8_lossy(&self.buf[self.start..]).into_owned();
+                self.buf.clear();
+                self.start = 0;
+                return Read1::Line(line);
+            }
+            if self.start > 0 {
+                self.buf.drain(..self.start);
+                self.start = 0;
+            }
+            let left = give_up.saturating_duration_since(Instant::now());
+            if !readable(&self.stdout, left) {
+                return Read1::Timeout;
+            }
+            let mut chunk = [0u8; 64 * 1024];
+            match self.stdout.read(&mut chunk) {
+                Ok(0) => return Read1::End,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Read1::End,
+            }
+        }
+    }
+}
+
+/// Whether `pipe` has something to read (or was closed) within `wait`.
+fn readable(pipe: &impl AsRawFd, wait: Duration) -> bool {
+    let mut fd = libc::pollfd {
+        fd: pipe.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let give_up = Instant::now() + wait;
+    loop {
+        let left = give_up.saturating_duration_since(Instant::now());
+        let ms = left.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd, living for the duration of the call.
+        #[allow(unsafe_code)]
+        let n = unsafe { libc::poll(&mut fd, 1, ms) };
+        match n {
+            0 => return false,
+            n if n > 0 => return true,
+            // Interrupted by a signal: poll again for what is left.
+            _ if left.is_zero() => return false,
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +144,7 @@ pub struct SimNode {
 struct Inner {
     child: Child,
     stdin: Option<ChildStdin>,
-    lines: Receiver<Read1>,
+    stdout: LineReader,
     state: State,
     /// The seed, until the first line carries it.
     seed: Option<u64>,
@@ -163,13 +235,12 @@ fn start(
     let pid = Some(child.id());
     process::groups().insert(child.id());
     let stdin = child.stdin.take();
-    let stdout = child.stdout.take().expect("piped");
+    let stdout = LineReader {
+        stdout: child.stdout.take().expect("piped"),
+        buf: Vec::new(),
+        start: 0,
+    };
     let stderr = child.stderr.take().expect("piped");
-    let (line_tx, lines) = mpsc::sync_channel(4096);
-    std::thread::Builder::new()
-        .name(format!("{id} stdout"))
-        .spawn(move || read_stdout(stdout, line_tx))
-        .map_err(|e| SpawnFailure(format!("cannot start a thread for {id}: {e}")))?;
     let tail = Arc::new(Mutex::new(StderrTail::default()));
     let (done_tx, stderr_done) = mpsc::channel();
     let tail_copy = tail.clone();
@@ -187,7 +258,7 @@ fn start(
         inner: Mutex::new(Inner {
             child,
             stdin,
-            lines,
+            stdout,
             state: State::Running,
             seed: Some(seed),
             reported_idle: false,
@@ -197,26 +268,6 @@ fn start(
             started: ctx.net.clock().now(),
         }),
     })
-}
-
-fn read_stdout(stdout: impl Read, tx: mpsc::SyncSender<Read1>) {
-    let mut reader = BufReader::new(stdout);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match (&mut reader).take(LINE_LIMIT).read_until(b'\n', &mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-        }
-        let line = String::from_utf8_lossy(&buf).into_owned();
-        if tx.send(Read1::Line(line)).is_err() {
-            return;
-        }
-    }
-    let _ = tx.send(Read1::End);
 }
 
 fn read_stderr(
@@ -229,7 +280,10 @@ fn read_stderr(
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match (&mut reader).take(LINE_LIMIT).read_until(b'\n', &mut buf) {
+        match (&mut reader)
+            .take(LINE_LIMIT as u64)
+            .read_until(b'\n', &mut buf)
+        {
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
@@ -331,8 +385,8 @@ impl SimNode {
             if answered && !inner.reported_idle {
                 wait = wait.min(IDLE_AFTER_OUTPUT);
             }
-            match inner.lines.recv_timeout(wait) {
-                Ok(Read1::Line(line)) => {
+            match inner.stdout.next(wait) {
+                Read1::Line(line) => {
                     if let Some(next) = idle(&line) {
                         inner.reported_idle = true;
                         self.next.send_replace(next);
@@ -355,10 +409,8 @@ impl SimNode {
                         }
                     }
                 }
-                Ok(Read1::End) | Err(RecvTimeoutError::Disconnected) => {
-                    return self.ended(&mut inner)
-                }
-                Err(RecvTimeoutError::Timeout) => return self.hung(&mut inner, answered),
+                Read1::End => return self.ended(&mut inner),
+                Read1::Timeout => return self.hung(&mut inner, answered),
             }
         }
     }
@@ -452,7 +504,7 @@ impl SimNode {
         );
         self.ctx.diagnoses.report(
             format!("exit {id}"),
-            format!("{id} {how} {stage}, {after:.1} s (simulated) after it started"),
+            format!("{id} {how} {stage}, {after:.1} s after it started"),
             details,
         );
         self.ctx.abort.send_replace(true);
