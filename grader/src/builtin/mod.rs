@@ -166,12 +166,12 @@ pub fn run_timed(
     let log_dir = run_dir.join("node-logs");
     std::fs::create_dir_all(&log_dir).map_err(io(format!("creating {}", log_dir.display())))?;
     let mut builder = tokio::runtime::Builder::new_current_thread();
-    builder.enable_all();
-    if let Timing::Simulated { .. } = timing {
+    match timing {
+        Timing::RealTime => builder.enable_all(),
         // tokio's own clock then moves only when no task can run: the signal that virtual time
-        // may advance (see sim::clock).
-        builder.start_paused(true);
-    }
+        // may advance (see sim::clock). Sim nodes use no async I/O.
+        Timing::Simulated { .. } => builder.enable_time().start_paused(true),
+    };
     let runtime = builder
         .build()
         .map_err(io("starting the async runtime".into()))?;
