@@ -254,7 +254,26 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         seeds: args.seeds,
     };
     let mut progress = |msg: &str| eprintln!("grader: {msg}");
-    match grade::grade(&request, &mut progress) {
+    // A plain `grader <level>` simulates a few seeds before the real-time run (course.md).
+    let plain = args.engine.is_none()
+        && std::env::var(maelstrom::ENGINE_ENV).map_or(true, |e| e.trim().is_empty())
+        && request.repeat == 1;
+    let result = match plain.then(|| grade::precheck(&request, &mut progress)) {
+        Some(Ok(Some(failed))) => {
+            for v in &failed {
+                println!("{}", report::render(level, v));
+            }
+            println!(
+                "The real-time run was skipped: the simulation already fails. Replay the failing \
+                 seed with the command above, fix, and run `cargo run -p grader -- {}` again.",
+                level.id
+            );
+            return ExitCode::from(1);
+        }
+        Some(Err(e)) => Err(e),
+        Some(Ok(None)) | None => grade::grade(&request, &mut progress),
+    };
+    match result {
         Ok(verdicts) => {
             for v in &verdicts {
                 println!("{}", report::render(level, v));

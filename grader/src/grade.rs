@@ -194,6 +194,46 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
     Ok(verdicts)
 }
 
+/// How many seeds the simulated pre-check of the default loop tries.
+pub const PRECHECK_SEEDS: u32 = 3;
+
+/// The learner's default loop, before the real-time verdict of record: the level in the
+/// simulator over [`PRECHECK_SEEDS`] seeds, which answers a failing node in about a second, with
+/// the seed that replays the failure. `Some(verdicts)` when a seed failed (there is no point in
+/// the real-time run then); `None` when every seed passed, or when the node cannot be simulated.
+pub fn precheck(request: &Request, progress: Progress<'_>) -> Result<Option<Vec<Verdict>>, GradeError> {
+    if !builtin::supports(request.level.workload) {
+        return Ok(None);
+    }
+    let sim = Request {
+        engine: Engine::Sim,
+        seed: None,
+        seeds: PRECHECK_SEEDS,
+        repeat: 1,
+        ..request.clone()
+    };
+    progress(&format!(
+        "simulating level {} over {PRECHECK_SEEDS} seeds first (virtual time: seconds, not minutes)…",
+        request.level.id
+    ));
+    let started = Instant::now();
+    match grade(&sim, progress) {
+        Ok(verdicts) if verdicts.iter().all(Verdict::passed) => {
+            progress(&format!(
+                "the simulation passed in {:.1} s; now the real-time run, the verdict of record",
+                started.elapsed().as_secs_f64()
+            ));
+            Ok(None)
+        }
+        Ok(verdicts) => Ok(Some(verdicts)),
+        Err(GradeError::Engine(EngineError::Unsimulable(_))) => {
+            progress("this node cannot be simulated; grading it in real time only");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// What distinguishes this run from the level's others: 6b's run label, the partition re-check,
 /// the attempt of a `--repeat`.
 fn run_label(request: &Request, manifest_label: &str, attempt: usize) -> String {

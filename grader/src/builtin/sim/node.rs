@@ -149,6 +149,8 @@ struct Inner {
     /// The seed, until the first line carries it.
     seed: Option<u64>,
     reported_idle: bool,
+    /// An input was written and its answer not read yet.
+    in_flight: bool,
     tail: Arc<Mutex<StderrTail>>,
     stderr_done: Receiver<()>,
     log_path: PathBuf,
@@ -262,6 +264,7 @@ fn start(
             state: State::Running,
             seed: Some(seed),
             reported_idle: false,
+            in_flight: false,
             tail,
             stderr_done,
             log_path,
@@ -304,7 +307,7 @@ async fn deliver(node: Arc<SimNode>) {
     loop {
         let give_up = net.clock().now() + Duration::from_secs(1);
         match net.recv(&node.id, give_up).await {
-            Delivery::Message(m) => node.step(Input::Message(&m)),
+            Delivery::Message(m) => node.step(Input::Message(&m)).await,
             Delivery::Nothing => {}
             Delivery::Gone => return,
         }
@@ -334,7 +337,7 @@ async fn tick(node: Arc<SimNode>) {
             changed = next.changed() => if changed.is_err() { return },
             () = sleep => {
                 last_tick = Some(clock.now());
-                node.step(Input::Tick);
+                node.step(Input::Tick).await;
             }
         }
     }
@@ -345,11 +348,29 @@ impl SimNode {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Writes one input and handles the node's output up to its idle line.
-    fn step(&self, input: Input<'_>) {
+    /// Hands the node one input and handles its output up to its idle line.
+    ///
+    /// Between writing the input and reading the answer the task yields, so that every other
+    /// input due at this instant goes out first and the nodes compute side by side. The answers
+    /// are then read in the order the inputs were written — the order the tasks were woken in,
+    /// which is deterministic — and the clock cannot move meanwhile: a yielded task is runnable.
+    async fn step(&self, input: Input<'_>) {
+        {
+            let mut inner = self.inner();
+            self.finish(&mut inner);
+            if !self.send(&mut inner, input) {
+                return;
+            }
+        }
+        tokio::task::yield_now().await;
         let mut inner = self.inner();
+        self.finish(&mut inner);
+    }
+
+    /// Writes one input; false if the node cannot take it.
+    fn send(&self, inner: &mut Inner, input: Input<'_>) -> bool {
         if matches!(inner.state, State::Hung | State::Dead) {
-            return;
+            return false;
         }
         let now = self.ctx.net.clock().now().as_nanos();
         let seed = inner
@@ -376,7 +397,17 @@ impl SimNode {
             None => false,
         };
         if !written {
-            return self.ended(&mut inner);
+            self.ended(inner);
+            return false;
+        }
+        inner.in_flight = true;
+        true
+    }
+
+    /// Reads the answer to the input in flight, if any, up to the idle line.
+    fn finish(&self, inner: &mut Inner) {
+        if !std::mem::take(&mut inner.in_flight) {
+            return;
         }
         let give_up = Instant::now() + STEP_LIMIT;
         let mut answered = false;
@@ -409,8 +440,8 @@ impl SimNode {
                         }
                     }
                 }
-                Read1::End => return self.ended(&mut inner),
-                Read1::Timeout => return self.hung(&mut inner, answered),
+                Read1::End => return self.ended(inner),
+                Read1::Timeout => return self.hung(inner, answered),
             }
         }
     }
