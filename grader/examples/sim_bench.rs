@@ -6,7 +6,9 @@
 //! Columns: the real-time wall a builtin run takes (the level's time limit, plus the 10 s recovery
 //! of a final phase, plus about half a second of start-up and teardown — taken from the manifest,
 //! not measured), the simulator's wall, the virtual time it covered, the speed-up, and the events
-//! per second it processed (network messages delivered, client operations and clock stops).
+//! per second it processed (network messages delivered, client operations and clock stops), and
+//! the CPU time the run took, grader and nodes together — on a busy machine the figure that
+//! predicts an idle one, where wall ≈ CPU.
 //! The verdicts are printed too: a benchmark of wrong answers would prove nothing.
 
 use std::time::{Duration, Instant};
@@ -29,10 +31,10 @@ fn main() {
     let root = grader::build::workspace_root();
     let runs_dir = tempfile::tempdir().expect("a temporary folder");
     println!(
-        "{:<5} {:<20} {:>9} {:>9} {:>9} {:>7} {:>10}  verdict",
-        "level", "run", "real (s)", "sim (s)", "virt (s)", "ratio", "events/s"
+        "{:<5} {:<20} {:>9} {:>9} {:>9} {:>9} {:>7} {:>10}  verdict",
+        "level", "run", "real (s)", "sim (s)", "cpu (s)", "virt (s)", "ratio", "events/s"
     );
-    let (mut total_real, mut total_sim) = (0.0, 0.0);
+    let (mut total_real, mut total_sim, mut total_cpu) = (0.0, 0.0, 0.0);
     for level in LEVELS
         .iter()
         .filter(|l| wanted.is_empty() || wanted.iter().any(|w| w == l.id))
@@ -49,6 +51,7 @@ fn main() {
             let dir = runs_dir.path().join(format!("{}-{}", level.id, run.label));
             std::fs::create_dir_all(&dir).expect("a run folder");
             let started = Instant::now();
+            let cpu_before = cpu_seconds();
             let record = match builtin::simulate(&opts, &bin, &dir, seed) {
                 Ok(record) => record,
                 Err(e) => {
@@ -57,6 +60,8 @@ fn main() {
                 }
             };
             let wall = started.elapsed().as_secs_f64();
+            let cpu = cpu_seconds() - cpu_before;
+            total_cpu += cpu;
             let mut checks = record.node_checks.clone();
             if !record.aborted {
                 checks.extend(checkers::evaluate(
@@ -82,11 +87,12 @@ fn main() {
             total_real += real;
             total_sim += wall;
             println!(
-                "{:<5} {:<20} {:>9.1} {:>9.2} {:>9.1} {:>6.0}× {:>10.0}  {}",
+                "{:<5} {:<20} {:>9.1} {:>9.2} {:>9.2} {:>9.1} {:>6.0}× {:>10.0}  {}",
                 level.id,
                 if run.label.is_empty() { "-" } else { run.label },
                 real,
                 wall,
+                cpu,
                 simulated.time.as_secs_f64(),
                 real / wall,
                 events as f64 / wall,
@@ -95,12 +101,31 @@ fn main() {
         }
     }
     println!(
-        "{:<5} {:<20} {:>9.1} {:>9.2} {:>9} {:>6.0}×",
+        "{:<5} {:<20} {:>9.1} {:>9.2} {:>9.2} {:>9} {:>6.0}×",
         "all",
         "",
         total_real,
         total_sim,
+        total_cpu,
         "",
         total_real / total_sim
     );
+}
+
+/// User and system time of this process and of the children it has waited for (the nodes).
+fn cpu_seconds() -> f64 {
+    let mut total = 0.0;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: getrusage fills the zeroed struct it is given.
+        #[allow(unsafe_code)]
+        let usage = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            libc::getrusage(who, &mut usage);
+            usage
+        };
+        for t in [usage.ru_utime, usage.ru_stime] {
+            total += t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        }
+    }
+    total
 }
