@@ -144,7 +144,8 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
             };
             let run_dir = new_run_dir(&runs_dir, level.id)?;
             let label = run_label(request, run.label, attempt);
-            announce(progress, level, &label, &bin, &opts);
+            let simulated = decision == Decision::Sim;
+            announce(progress, level, &label, &bin, &opts, simulated);
             let mut verdict = match &decision {
                 Decision::Builtin { .. } => run_builtin(level, &opts, &budget, &bin, &run_dir)?,
                 Decision::Sim => {
@@ -248,7 +249,14 @@ fn run_label(request: &Request, manifest_label: &str, attempt: usize) -> String 
 }
 
 /// Tells the person waiting what runs now and for how long.
-fn announce(progress: Progress<'_>, level: &Level, label: &str, bin: &Path, opts: &TestOptions) {
+fn announce(
+    progress: Progress<'_>,
+    level: &Level,
+    label: &str,
+    bin: &Path,
+    opts: &TestOptions,
+    simulated: bool,
+) {
     let recovery = if opts.workload.has_final_phase() {
         " plus 10 s of recovery and the final reads"
     } else {
@@ -259,8 +267,13 @@ fn announce(progress: Progress<'_>, level: &Level, label: &str, bin: &Path, opts
     } else {
         format!(" ({label})")
     };
+    let (verb, length) = if simulated {
+        ("simulating", " of virtual time")
+    } else {
+        ("running", "")
+    };
     progress(&format!(
-        "running level {}{shown} against {} for {} s{recovery}…",
+        "{verb} level {}{shown} against {} for {} s{length}{recovery}…",
         level.id,
         bin.display(),
         opts.time_limit.as_secs(),
@@ -357,6 +370,10 @@ pub fn replay_command(request: &Request, seed: u64) -> String {
         NodeSource::Solution => cmd.push_str(" --solution"),
         NodeSource::Binary(path) => cmd.push_str(&format!(" --bin {}", path.display())),
     }
+    let builds = !matches!(request.node, NodeSource::Binary(_));
+    if builds && request.workspace != build::workspace_root() {
+        cmd.push_str(&format!(" --workspace {}", request.workspace.display()));
+    }
     if request.partition {
         cmd.push_str(" --partition");
     }
@@ -451,4 +468,37 @@ fn new_run_dir(runs_dir: &Path, level: &str) -> Result<PathBuf, GradeError> {
         source,
     })?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simulated_run_says_its_speed_and_how_to_replay_it() {
+        let level = crate::manifest::level("3c").unwrap();
+        let mut verdict = Verdict::new("3c", EngineName::Sim, Vec::new());
+        verdict.seed = Some(42);
+        verdict.seconds = Some(0.21);
+        verdict.simulated_seconds = Some(30.0);
+        assert_eq!(
+            speed_line(&verdict),
+            "seed 42: 30.0 s simulated in 0.21 s, 143×"
+        );
+        let request = Request {
+            level,
+            node: NodeSource::Binary(PathBuf::from("/tmp/node")),
+            workspace: PathBuf::from("."),
+            repeat: 1,
+            partition: true,
+            runs_dir: None,
+            engine: Engine::Sim,
+            seed: None,
+            seeds: 100,
+        };
+        assert_eq!(
+            replay_command(&request, 42),
+            "cargo run -p grader -- 3c --engine sim --seed 42 --bin /tmp/node --partition"
+        );
+    }
 }

@@ -218,6 +218,9 @@ async fn run_async(
         StdRng::seed_from_u64(rng.gen()),
         Some(journal),
     ));
+    if sim_clock.is_some() {
+        net.set_transit(sim::TRANSIT);
+    }
     let diagnoses = Diagnoses::default();
     let (abort, mut aborted) = watch::channel(false);
     let ctx = NodeContext {

@@ -161,6 +161,9 @@ struct State {
     next_seq: u64,
     next_client: u64,
     latency: Latency,
+    /// Added to every message's travel time: what crossing the harness costs (see
+    /// [`Network::set_transit`]).
+    transit: Duration,
     rng: StdRng,
     clients: Counts,
     servers: Counts,
@@ -195,6 +198,7 @@ impl Network {
                 next_seq: 0,
                 next_client: 0,
                 latency,
+                transit: Duration::ZERO,
                 rng,
                 clients: Counts::default(),
                 servers: Counts::default(),
@@ -223,6 +227,14 @@ impl Network {
         for entry in std::mem::take(&mut s.pending) {
             s.write_journal(&entry, origin);
         }
+    }
+
+    /// Adds `transit` to every message's travel time. In real time crossing the harness (pipes,
+    /// tasks, parsing) takes tens of microseconds even at `--latency 0`, so two nodes never act
+    /// on the same instant; the simulator, where nodes compute in zero time, sets this to keep
+    /// it so.
+    pub fn set_transit(&self, transit: Duration) {
+        self.state().transit = transit;
     }
 
     /// Registers a node or service endpoint.
@@ -296,9 +308,10 @@ impl Network {
             dest: dest.into(),
             body,
         };
+        let deadline = now + Duration::from_millis(latency) + s.transit;
         let ep = s.endpoints.get_mut(dest).expect("checked above");
         ep.queue.push(Queued {
-            deadline: now + Duration::from_millis(latency),
+            deadline,
             seq,
             sent: now,
             msg,
