@@ -81,9 +81,8 @@ fn main() {
             };
             let real = (opts.time_limit + recovery).as_secs_f64() + 0.5;
             let simulated = record.simulated.unwrap_or_default();
-            let events = record.net.all.recv_count
-                + record.history.ops.len() as u64
-                + simulated.events;
+            let events =
+                record.net.all.recv_count + record.history.ops.len() as u64 + simulated.events;
             total_real += real;
             total_sim += wall;
             println!(

@@ -202,7 +202,10 @@ pub const PRECHECK_SEEDS: u32 = 3;
 /// simulator over [`PRECHECK_SEEDS`] seeds, which answers a failing node in about a second, with
 /// the seed that replays the failure. `Some(verdicts)` when a seed failed (there is no point in
 /// the real-time run then); `None` when every seed passed, or when the node cannot be simulated.
-pub fn precheck(request: &Request, progress: Progress<'_>) -> Result<Option<Vec<Verdict>>, GradeError> {
+pub fn precheck(
+    request: &Request,
+    progress: Progress<'_>,
+) -> Result<Option<Vec<Verdict>>, GradeError> {
     if !builtin::supports(request.level.workload) {
         return Ok(None);
     }

@@ -50,9 +50,9 @@ use self::diagnosis::Diagnoses;
 use self::interpreter::{Interpreter, Plan};
 use self::net::{Delivery, Latency, Network};
 use self::process::{NodeContext, NodeHandle};
+use self::services::{Service, ServiceReply};
 use self::sim::clock::SimClock;
 use self::sim::node::{SimNodes, Unsimulable};
-use self::services::{Service, ServiceReply};
 use self::wire::excerpt;
 
 /// How long a node has to answer `init`.

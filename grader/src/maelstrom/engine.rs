@@ -79,7 +79,9 @@ impl Engine {
 /// What will run, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    Builtin { reason: String },
+    Builtin {
+        reason: String,
+    },
     /// The builtin engine in virtual time.
     Sim,
     Maelstrom(Installation),

@@ -120,7 +120,11 @@ pub fn grade_with(
 
 /// Asserts that two simulated gradings with the same seed recorded byte-identical histories and
 /// message journals.
-pub fn assert_replays(level: &str, first: &[grader::verdict::Verdict], again: &[grader::verdict::Verdict]) {
+pub fn assert_replays(
+    level: &str,
+    first: &[grader::verdict::Verdict],
+    again: &[grader::verdict::Verdict],
+) {
     assert_eq!(first.len(), again.len());
     for (a, b) in first.iter().zip(again) {
         let (a, b) = (a.run_dir.as_ref().unwrap(), b.run_dir.as_ref().unwrap());

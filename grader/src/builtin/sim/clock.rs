@@ -152,11 +152,7 @@ impl Future for Sleep {
         if self.sleeper.fired.load(Ordering::Acquire) {
             return Poll::Ready(());
         }
-        *self
-            .sleeper
-            .waker
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        *self.sleeper.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
         if self.sleeper.fired.load(Ordering::Acquire) {
             return Poll::Ready(());
         }

@@ -381,10 +381,7 @@ impl SimNode {
         let mut line = match input {
             Input::Message(m) => {
                 let message = m.to_line();
-                format!(
-                    "{{\"sim\":{{\"now_ns\":{now}{seed}}},{}",
-                    &message[1..]
-                )
+                format!("{{\"sim\":{{\"now_ns\":{now}{seed}}},{}", &message[1..])
             }
             Input::Tick => format!("{{\"sim\":{{\"now_ns\":{now}{seed},\"tick\":true}}}}"),
         };
@@ -428,8 +425,7 @@ impl SimNode {
                         continue;
                     }
                     for part in wire::split_java_lines(&line) {
-                        if let Err((summary, detail)) = process::inject(&self.ctx, &self.id, part)
-                        {
+                        if let Err((summary, detail)) = process::inject(&self.ctx, &self.id, part) {
                             self.ctx.diagnoses.report(
                                 format!("stdout {}", self.id),
                                 summary,
@@ -490,7 +486,9 @@ impl SimNode {
         let status = loop {
             match inner.child.try_wait() {
                 Ok(Some(status)) => break Ok(status),
-                Ok(None) if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(2)),
+                Ok(None) if Instant::now() < give_up => {
+                    std::thread::sleep(Duration::from_millis(2))
+                }
                 Ok(None) => break Err("closed its stdout".to_owned()),
                 Err(e) => break Err(e.to_string()),
             }
@@ -553,7 +551,11 @@ fn idle(line: &str) -> Option<Option<Duration>> {
     if sim.get("idle") != Some(&serde_json::Value::Bool(true)) {
         return None;
     }
-    Some(sim.get("next_ns").and_then(|n| n.as_u64()).map(Duration::from_nanos))
+    Some(
+        sim.get("next_ns")
+            .and_then(|n| n.as_u64())
+            .map(Duration::from_nanos),
+    )
 }
 
 #[cfg(test)]
