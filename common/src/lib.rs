@@ -126,6 +126,7 @@ mod kv;
 mod message;
 mod node;
 mod runtime;
+pub mod sim;
 pub mod testing;
 
 pub use context::{Context, RpcResult, TimerId};

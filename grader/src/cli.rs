@@ -66,10 +66,20 @@ struct GradeArgs {
     #[arg(long, value_name = "DIR")]
     runs_dir: Option<PathBuf>,
 
-    /// builtin (the default: no JVM needed), maelstrom (the real one), or auto (Maelstrom when
-    /// it is installed and runnable). Also read from GRADER_ENGINE.
+    /// builtin (the default: no JVM needed), maelstrom (the real one), auto (Maelstrom when
+    /// it is installed and runnable), or sim (builtin in virtual time: a level in about a
+    /// second, replayable by seed). Also read from GRADER_ENGINE.
     #[arg(long, value_name = "ENGINE")]
     engine: Option<String>,
+
+    /// With --engine sim: the seed that fixes every random choice (random when not given; every
+    /// run prints its seed, and a failing one the command that replays it).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// With --engine sim: try N seeds (in parallel), stopping at the first that fails.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    seeds: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -357,6 +367,10 @@ fn grade_level(args: GradeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if engine != Engine::Sim && (args.seed.is_some() || args.seeds > 1) {
+        eprintln!("error: --seed and --seeds choose simulated schedules: add --engine sim");
+        return ExitCode::from(2);
+    }
     let node = match (args.bin, args.solution) {
         (Some(path), _) => NodeSource::Binary(path),
         (None, true) => NodeSource::Solution,
@@ -370,9 +384,30 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         partition: args.partition,
         runs_dir: args.runs_dir,
         engine,
+        seed: args.seed,
+        seeds: args.seeds,
     };
     let mut progress = |msg: &str| eprintln!("grader: {msg}");
-    match grade::grade(&request, &mut progress) {
+    // A plain `grader <level>` simulates a few seeds before the real-time run (course.md).
+    let plain = args.engine.is_none()
+        && std::env::var(maelstrom::ENGINE_ENV).map_or(true, |e| e.trim().is_empty())
+        && request.repeat == 1;
+    let result = match plain.then(|| grade::precheck(&request, &mut progress)) {
+        Some(Ok(Some(failed))) => {
+            for v in &failed {
+                println!("{}", report::render(level, v));
+            }
+            println!(
+                "The real-time run was skipped: the simulation already fails. Replay the failing \
+                 seed with the command above, fix, and run `cargo run -p grader -- {}` again.",
+                level.id
+            );
+            return ExitCode::from(1);
+        }
+        Some(Err(e)) => Err(e),
+        Some(Ok(None)) | None => grade::grade(&request, &mut progress),
+    };
+    match result {
         Ok(verdicts) => {
             for v in &verdicts {
                 println!("{}", report::render(level, v));
@@ -381,7 +416,8 @@ fn grade_level(args: GradeArgs) -> ExitCode {
                 println!("{}", report::render_summary(level, &verdicts));
             }
             if verdicts.iter().all(|v| v.passed()) {
-                if request.node == NodeSource::Learner {
+                // Only a real-time run is the verdict of record that progress remembers.
+                if request.node == NodeSource::Learner && request.engine != Engine::Sim {
                     celebrate(&request);
                 }
                 ExitCode::SUCCESS

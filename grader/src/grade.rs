@@ -41,6 +41,10 @@ pub struct Request {
     pub runs_dir: Option<PathBuf>,
     /// Which engine the learner asked for (`--engine`, `GRADER_ENGINE`).
     pub engine: Engine,
+    /// `--engine sim`: the seed of the first simulated run (random when not given), and how many
+    /// seeds to try (`--seeds`; the first failing one is reported).
+    pub seed: Option<u64>,
+    pub seeds: u32,
 }
 
 /// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
@@ -117,7 +121,7 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
             progress(&format!("using the builtin engine ({reason})"));
         }
         Decision::Maelstrom(install) => progress(&format!("using Maelstrom at {install}")),
-        Decision::Builtin { .. } => {}
+        Decision::Builtin { .. } | Decision::Sim => {}
     }
     let bin = resolve_node(request, progress)?;
     let runs_dir = request
@@ -142,9 +146,29 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
             };
             let run_dir = new_run_dir(&runs_dir, level.id)?;
             let label = run_label(request, run.label, attempt);
-            announce(progress, level, &label, &bin, &opts);
+            let simulated = decision == Decision::Sim;
+            announce(progress, level, &label, &bin, &opts, simulated);
             let mut verdict = match &decision {
                 Decision::Builtin { .. } => run_builtin(level, &opts, &budget, &bin, &run_dir)?,
+                Decision::Sim => {
+                    let _ = std::fs::remove_dir(&run_dir);
+                    let search = SeedSearch {
+                        level,
+                        opts: &opts,
+                        budget: &budget,
+                        bin: &bin,
+                        runs_dir: &runs_dir,
+                    };
+                    let verdict = search.run(request, progress)?;
+                    let seed = verdict.seed.unwrap_or_default();
+                    if !verdict.passed() {
+                        progress(&format!(
+                            "replay this exact run: {}",
+                            replay_command(request, seed)
+                        ));
+                    }
+                    verdict
+                }
                 Decision::Maelstrom(install) => {
                     let run = crate::manifest::Run {
                         label: run.label,
@@ -165,6 +189,7 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                     "correct despite partitions (this re-check has no efficiency budget)".into(),
                 );
             }
+            let run_dir = verdict.run_dir.clone().unwrap_or(run_dir);
             verdict.latest = point_latest(&run_dir);
             crate::html_report::attach(&mut verdict, &run_dir);
             write_verdict(level, &verdict, &run_dir);
@@ -185,6 +210,49 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
     Ok(verdicts)
 }
 
+/// How many seeds the simulated pre-check of the default loop tries.
+pub const PRECHECK_SEEDS: u32 = 3;
+
+/// The learner's default loop, before the real-time verdict of record: the level in the
+/// simulator over [`PRECHECK_SEEDS`] seeds, which answers a failing node in about a second, with
+/// the seed that replays the failure. `Some(verdicts)` when a seed failed (there is no point in
+/// the real-time run then); `None` when every seed passed, or when the node cannot be simulated.
+pub fn precheck(
+    request: &Request,
+    progress: Progress<'_>,
+) -> Result<Option<Vec<Verdict>>, GradeError> {
+    if !builtin::supports(request.level.workload) {
+        return Ok(None);
+    }
+    let sim = Request {
+        engine: Engine::Sim,
+        seed: None,
+        seeds: PRECHECK_SEEDS,
+        repeat: 1,
+        ..request.clone()
+    };
+    progress(&format!(
+        "simulating level {} over {PRECHECK_SEEDS} seeds first (virtual time: seconds, not minutes)…",
+        request.level.id
+    ));
+    let started = Instant::now();
+    match grade(&sim, progress) {
+        Ok(verdicts) if verdicts.iter().all(Verdict::passed) => {
+            progress(&format!(
+                "the simulation passed in {:.1} s; now the real-time run, the verdict of record",
+                started.elapsed().as_secs_f64()
+            ));
+            Ok(None)
+        }
+        Ok(verdicts) => Ok(Some(verdicts)),
+        Err(GradeError::Engine(EngineError::Unsimulable(_))) => {
+            progress("this node cannot be simulated; grading it in real time only");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// What distinguishes this run from the level's others: 6b's run label, the partition re-check,
 /// the attempt of a `--repeat`.
 fn run_label(request: &Request, manifest_label: &str, attempt: usize) -> String {
@@ -199,7 +267,14 @@ fn run_label(request: &Request, manifest_label: &str, attempt: usize) -> String 
 }
 
 /// Tells the person waiting what runs now and for how long.
-fn announce(progress: Progress<'_>, level: &Level, label: &str, bin: &Path, opts: &TestOptions) {
+fn announce(
+    progress: Progress<'_>,
+    level: &Level,
+    label: &str,
+    bin: &Path,
+    opts: &TestOptions,
+    simulated: bool,
+) {
     let recovery = if opts.workload.has_final_phase() {
         " plus 10 s of recovery and the final reads"
     } else {
@@ -210,8 +285,13 @@ fn announce(progress: Progress<'_>, level: &Level, label: &str, bin: &Path, opts
     } else {
         format!(" ({label})")
     };
+    let (verb, length) = if simulated {
+        ("simulating", " of virtual time")
+    } else {
+        ("running", "")
+    };
     progress(&format!(
-        "running level {}{shown} against {} for {} s{recovery}…",
+        "{verb} level {}{shown} against {} for {} s{length}{recovery}…",
         level.id,
         bin.display(),
         opts.time_limit.as_secs(),
@@ -269,6 +349,131 @@ pub fn run_builtin(
     Ok(verdict)
 }
 
+/// One run in virtual time with `seed`, judged by the checkers.
+pub fn run_sim(
+    level: &Level,
+    opts: &TestOptions,
+    budget: &Budget,
+    bin: &Path,
+    run_dir: &Path,
+    seed: u64,
+) -> Result<Verdict, GradeError> {
+    let started = Instant::now();
+    let record = builtin::simulate(opts, bin, run_dir, seed)?;
+    let mut checks = record.node_checks.clone();
+    if !record.aborted {
+        checks.extend(checkers::evaluate(
+            opts,
+            budget,
+            &record.history,
+            &record.net,
+        ));
+    }
+    let mut verdict = Verdict::new(level.id, EngineName::Sim, checks);
+    verdict.run_dir = Some(run_dir.to_path_buf());
+    verdict.seconds = Some(started.elapsed().as_secs_f64());
+    verdict.seed = Some(seed);
+    verdict.simulated_seconds = record.simulated.map(|s| s.time.as_secs_f64());
+    Ok(verdict)
+}
+
+/// "seed 42: 30.0 s simulated in 0.21 s, 143×".
+pub fn speed_line(verdict: &Verdict) -> String {
+    let wall = verdict.seconds.unwrap_or_default();
+    let simulated = verdict.simulated_seconds.unwrap_or_default();
+    format!(
+        "seed {}: {simulated:.1} s simulated in {wall:.2} s, {:.0}×",
+        verdict.seed.unwrap_or_default(),
+        simulated / wall.max(1e-9)
+    )
+}
+
+/// The command that replays a simulated run exactly.
+pub fn replay_command(request: &Request, seed: u64) -> String {
+    let mut cmd = format!(
+        "cargo run -p grader -- {} --engine sim --seed {seed}",
+        request.level.id
+    );
+    match &request.node {
+        NodeSource::Learner => {}
+        NodeSource::Solution => cmd.push_str(" --solution"),
+        NodeSource::Binary(path) => cmd.push_str(&format!(" --bin {}", path.display())),
+    }
+    let builds = !matches!(request.node, NodeSource::Binary(_));
+    if builds && request.workspace != build::workspace_root() {
+        cmd.push_str(&format!(" --workspace {}", request.workspace.display()));
+    }
+    if request.partition {
+        cmd.push_str(" --partition");
+    }
+    cmd
+}
+
+/// `--seeds N`: simulated runs of one level run, in parallel across the cores, until one fails.
+struct SeedSearch<'a> {
+    level: &'a Level,
+    opts: &'a TestOptions,
+    budget: &'a Budget,
+    bin: &'a Path,
+    runs_dir: &'a Path,
+}
+
+impl SeedSearch<'_> {
+    /// The first failing seed's verdict, else the last passing one's. Folders of passing seeds
+    /// other than the one returned are removed.
+    fn run(&self, request: &Request, progress: Progress<'_>) -> Result<Verdict, GradeError> {
+        let first = request.seed.unwrap_or_else(rand::random);
+        let count = u64::from(request.seeds.max(1));
+        let width = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(count as usize) as u64;
+        let mut kept: Option<Verdict> = None;
+        let mut next = 0;
+        while next < count {
+            let batch: Vec<u64> = (next..count.min(next + width))
+                .map(|k| first.wrapping_add(k))
+                .collect();
+            next += batch.len() as u64;
+            let mut dirs = Vec::new();
+            for _ in &batch {
+                dirs.push(new_run_dir(self.runs_dir, self.level.id)?);
+            }
+            let results: Vec<Result<Verdict, GradeError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .zip(&dirs)
+                    .map(|(&seed, dir)| {
+                        scope.spawn(move || {
+                            run_sim(self.level, self.opts, self.budget, self.bin, dir, seed)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a simulated run panicked"))
+                    .collect()
+            });
+            for result in results {
+                let verdict = result?;
+                progress(&speed_line(&verdict));
+                let failed = !verdict.passed();
+                if let Some(old) = kept.replace(verdict) {
+                    if let Some(dir) = old.run_dir {
+                        let _ = std::fs::remove_dir_all(dir);
+                    }
+                }
+                if failed {
+                    return Ok(kept.expect("just set"));
+                }
+            }
+        }
+        if count > 1 {
+            progress(&format!("{count} seeds, all passed"));
+        }
+        Ok(kept.expect("at least one seed ran"))
+    }
+}
+
 fn join_label(a: &str, b: &str) -> String {
     if a.is_empty() {
         b.to_owned()
@@ -292,4 +497,37 @@ fn new_run_dir(runs_dir: &Path, level: &str) -> Result<PathBuf, GradeError> {
         source,
     })?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simulated_run_says_its_speed_and_how_to_replay_it() {
+        let level = crate::manifest::level("3c").unwrap();
+        let mut verdict = Verdict::new("3c", EngineName::Sim, Vec::new());
+        verdict.seed = Some(42);
+        verdict.seconds = Some(0.21);
+        verdict.simulated_seconds = Some(30.0);
+        assert_eq!(
+            speed_line(&verdict),
+            "seed 42: 30.0 s simulated in 0.21 s, 143×"
+        );
+        let request = Request {
+            level,
+            node: NodeSource::Binary(PathBuf::from("/tmp/node")),
+            workspace: PathBuf::from("."),
+            repeat: 1,
+            partition: true,
+            runs_dir: None,
+            engine: Engine::Sim,
+            seed: None,
+            seeds: 100,
+        };
+        assert_eq!(
+            replay_command(&request, 42),
+            "cargo run -p grader -- 3c --engine sim --seed 42 --bin /tmp/node --partition"
+        );
+    }
 }

@@ -123,6 +123,8 @@ impl Check {
 pub enum EngineName {
     Builtin,
     Maelstrom,
+    /// The builtin engine in virtual time.
+    Sim,
 }
 
 impl fmt::Display for EngineName {
@@ -130,6 +132,7 @@ impl fmt::Display for EngineName {
         f.write_str(match self {
             EngineName::Builtin => "builtin",
             EngineName::Maelstrom => "maelstrom",
+            EngineName::Sim => "sim",
         })
     }
 }
@@ -161,6 +164,10 @@ pub struct Verdict {
     /// the engine recorded no messages): what the terminal shows without the HTML.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flow_excerpt: Vec<String>,
+    /// The seed of a simulated run (`--engine sim`), which replays it exactly.
+    pub seed: Option<u64>,
+    /// The virtual time a simulated run covered, in seconds.
+    pub simulated_seconds: Option<f64>,
 }
 
 impl Verdict {
@@ -176,6 +183,8 @@ impl Verdict {
             criteria: None,
             report: None,
             flow_excerpt: Vec::new(),
+            seed: None,
+            simulated_seconds: None,
         }
     }
 

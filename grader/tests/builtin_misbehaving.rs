@@ -2,6 +2,9 @@
 //! each misbehaving in one classic way, and one that behaves. Every case asserts the diagnosis a
 //! learner would read. The cases run concurrently; the slowest (broadcast's final phase) takes
 //! the 10 s recovery wait plus a few seconds.
+//!
+//! Every case also runs in the simulator (`--engine sim`; these nodes speak its step protocol as
+//! a node in another language would), which must diagnose it for the same reason.
 
 mod support;
 
@@ -10,15 +13,36 @@ use grader::history::OpType;
 use grader::options::TestOptions;
 use grader::verdict::Validity;
 
+/// The real-time run, after checking that a simulated one ends the same way for the same reason.
 fn run(node: &str, flags: &[&str]) -> RunRecord {
     let opts = TestOptions::parse(flags).unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let bin = support::test_node(node);
-    builtin::run(&opts, &bin, dir.path()).unwrap()
+    let sim_dir = tempfile::tempdir().unwrap();
+    let simulated = builtin::simulate(&opts, &bin, sim_dir.path(), 7).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let real = builtin::run(&opts, &bin, dir.path()).unwrap();
+    assert_eq!(
+        (reasons(&simulated), simulated.aborted),
+        (reasons(&real), real.aborted),
+        "{node}: simulated (left) and real-time (right) runs disagree"
+    );
+    real
 }
 
 fn summaries(r: &RunRecord) -> Vec<String> {
     r.node_checks.iter().map(|c| c.summary.clone()).collect()
+}
+
+/// The summaries without what differs between two runs: the time of a crash, and the quoted
+/// message (its random payload).
+fn reasons(r: &RunRecord) -> Vec<String> {
+    summaries(r)
+        .into_iter()
+        .map(|s| match s.rfind(", ") {
+            Some(i) if s.ends_with(" s after it started") => s[..i].to_owned(),
+            _ => s.split('`').next().unwrap_or_default().to_owned(),
+        })
+        .collect()
 }
 
 const ECHO_3S: &[&str] = &["-w", "echo", "--node-count", "1", "--time-limit", "3"];
@@ -51,6 +75,7 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         ("forks-daemon", forks_daemon),
         ("closes-stdout", closes_stdout),
         ("replies-twice", replies_twice),
+        ("not-simulable", not_simulable),
     ];
     let handles: Vec<_> = cases
         .into_iter()
@@ -437,5 +462,23 @@ fn replies_twice() {
         s.iter().any(|x| x.starts_with("n0 answered c")
             && x.contains("twice; the second reply: `{\"echo\":")),
         "{s:?}"
+    );
+}
+
+/// A node that answers but does not speak the step protocol cannot be simulated: one clear
+/// sentence naming the real-time engine, as an engine error (exit 2), not a verdict.
+fn not_simulable() {
+    let mut flags = ECHO_3S.to_vec();
+    flags.extend(["--", "--no-sim"]);
+    let opts = TestOptions::parse(&flags).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = support::test_node("raw-echo");
+    let error = builtin::simulate(&opts, &bin, dir.path(), 1).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        matches!(error, builtin::EngineError::Unsimulable(_))
+            && message.contains("never reports that it is idle")
+            && message.contains("--engine builtin"),
+        "{message}"
     );
 }

@@ -1,29 +1,20 @@
-//! End to end, levels 3a–3e on the builtin engine with Fly.io's exact flags: ONE reference binary
-//! passes every broadcast level and the 3d re-check with partitions, meeting the course's budgets
-//! with room to spare; three nodes that are wrong on purpose fail exactly where they should.
+//! End to end, levels 3a–3e in the simulator (`--engine sim`, the builtin engine's core in
+//! virtual time) with Fly.io's exact flags: ONE reference binary passes every broadcast level and
+//! the 3d re-check with partitions, meeting the course's budgets with room to spare; three nodes
+//! that are wrong on purpose fail exactly where they should. 3c and 3d run twice with the same
+//! seed and must record byte-identical histories and message journals.
 //!
-//! Two waves of concurrent runs (about 80 s): the light 5-node levels first, then the 25-node
-//! levels, whose latency figures must not be distorted by too much else running at once.
+//! Two waves of concurrent runs: the light 5-node levels first, then the 25-node levels.
 
 mod support;
 
-use grader::grade::{NodeSource, Request};
+use grader::grade::NodeSource;
 use grader::maelstrom::Engine;
-use grader::manifest::level;
 use grader::verdict::{Validity, Verdict};
-use support::{broken_node, concurrently, describe, grade, workspace};
+use support::{assert_replays, broken_node, concurrently, describe, grade, grade_with};
 
 fn grade_partitioned(id: &str, node: NodeSource) -> Vec<Verdict> {
-    let request = Request {
-        level: level(id).unwrap(),
-        node,
-        workspace: workspace(),
-        repeat: 1,
-        partition: true,
-        runs_dir: Some(workspace().join("target/e2e-runs")),
-        engine: Engine::Builtin,
-    };
-    grader::grade::grade(&request, &mut |_| {}).expect("grading runs")
+    grade_with(id, node, Engine::Sim, true)
 }
 
 fn figure(v: &Verdict, label: &str) -> f64 {
@@ -63,7 +54,9 @@ fn broadcast_levels_pass_the_solution_and_fail_the_broken_nodes() {
         Box::new(|| grade("3b", NodeSource::Binary(never.clone()))),
         Box::new(|| grade("3c", NodeSource::Binary(once.clone()))),
         Box::new(|| grade("3b", NodeSource::Binary(once.clone()))),
+        Box::new(|| grade("3c", NodeSource::Solution)),
     ]);
+    assert_replays("3c", &light[2], &light[6]);
     for (id, verdicts) in [("3a", &light[0]), ("3b", &light[1]), ("3c", &light[2])] {
         assert!(verdicts[0].passed(), "{}", describe(id, verdicts));
     }
@@ -78,7 +71,9 @@ fn broadcast_levels_pass_the_solution_and_fail_the_broken_nodes() {
         Box::new(|| grade("3e", NodeSource::Solution)),
         Box::new(|| grade_partitioned("3d", NodeSource::Solution)),
         Box::new(|| grade("3d", NodeSource::Binary(floods.clone()))),
+        Box::new(|| grade("3d", NodeSource::Solution)),
     ]);
+    assert_replays("3d", &heavy[0], &heavy[4]);
     for (id, verdicts) in [("3d", &heavy[0]), ("3e", &heavy[1])] {
         let v = &verdicts[0];
         assert!(v.passed(), "{}", describe(id, verdicts));

@@ -1,7 +1,7 @@
-//! End to end, levels 1 and 2 on the builtin engine with Fly.io's exact flags: the reference
-//! solutions pass; the course's pristine stubs (never the learner's working copy, which passes
-//! once solved) and two nodes that are wrong on purpose fail, each for the reason a learner needs
-//! to hear. The six runs go side by side (about 40 s in all).
+//! End to end, levels 1 and 2 in the simulator (`--engine sim`) with Fly.io's exact flags: the
+//! reference solutions pass; the course's pristine stubs (never the learner's working copy, which
+//! passes once solved) and two nodes that are wrong on purpose fail, each for the reason a learner
+//! needs to hear. The six runs go side by side.
 
 mod support;
 

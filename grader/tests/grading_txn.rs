@@ -1,15 +1,16 @@
-//! End to end, levels 6a–6c on the builtin engine with Fly.io's flags (6c with the ASCII
+//! End to end, levels 6a–6c in the simulator (`--engine sim`) with Fly.io's flags (6c with the ASCII
 //! `--nemesis partition`): the reference solution passes 6a, both runs of 6b and 6c with total
 //! availability; a node that lets reads see uncommitted state fails 6c, and one whose transactions
 //! wait half-way, so that concurrent writes interleave (G0), fails 6b — a G0 Maelstrom itself would
 //! miss under read-uncommitted (its issue #56). A node whose replies leave out micro-ops fails 6a:
-//! a reply must answer its request.
+//! a reply must answer its request. 6a runs twice with the same seed and must record
+//! byte-identical histories and message journals.
 
 mod support;
 
 use grader::grade::NodeSource;
 use grader::verdict::{Validity, Verdict};
-use support::{broken_node, concurrently, describe, grade};
+use support::{assert_replays, broken_node, concurrently, describe, grade};
 
 fn workload_names(verdicts: &[Verdict], anomaly: &str) -> bool {
     verdicts.iter().any(|v| {
@@ -32,10 +33,12 @@ fn transaction_levels_pass_the_solution_and_fail_dirty_or_interleaved_writes() {
         Box::new(|| grade("6c", NodeSource::Binary(dirty.clone()))),
         Box::new(|| grade("6b", NodeSource::Binary(interleaved.clone()))),
         Box::new(|| grade("6a", NodeSource::Binary(drops.clone()))),
+        Box::new(|| grade("6a", NodeSource::Solution)),
     ]);
-    let [sixa, sixb, sixc, dirty_run, interleaved_run, drops_run] = &runs[..] else {
+    let [sixa, sixb, sixc, dirty_run, interleaved_run, drops_run, sixa_again] = &runs[..] else {
         unreachable!()
     };
+    assert_replays("6a", sixa, sixa_again);
 
     // A reply that leaves out a micro-op does not answer its request.
     let report = describe("6a", drops_run);

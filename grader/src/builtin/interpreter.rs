@@ -290,6 +290,7 @@ impl Interpreter {
     async fn wait(&mut self, wake: Duration) {
         let sleep = self.clock.sleep_until(wake);
         tokio::select! {
+            biased;
             Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => {
                 // A task only fails by panicking, a harness bug; its thread stays busy.
                 if let Ok(done) = joined {

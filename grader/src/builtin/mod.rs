@@ -8,7 +8,9 @@
 //! crash (exit 255) the run is marked aborted, and the reason is a `"nodes"` diagnosis.
 //!
 //! The core ([`net`], [`client`], [`interpreter`], [`nemesis`], the services) runs on a
-//! [`clock::Clock`]; this module drives it with the wall clock and real node processes.
+//! [`clock::Clock`]; this module drives it either with the wall clock and free-running node
+//! processes ([`Timing::RealTime`]), or in virtual time with nodes stepped through `common`'s
+//! step protocol ([`Timing::Simulated`], see [`sim`]): one core, two ways of keeping time.
 
 pub mod client;
 pub mod clock;
@@ -20,6 +22,7 @@ pub mod net;
 pub mod process;
 pub mod schema;
 pub mod services;
+pub mod sim;
 pub mod topology;
 pub mod wire;
 pub mod workload;
@@ -48,6 +51,8 @@ use self::interpreter::{Interpreter, Plan};
 use self::net::{Delivery, Latency, Network};
 use self::process::{NodeContext, NodeHandle};
 use self::services::{Service, ServiceReply};
+use self::sim::clock::SimClock;
+use self::sim::node::{SimNodes, Unsimulable};
 use self::wire::excerpt;
 
 /// How long a node has to answer `init`.
@@ -65,6 +70,28 @@ pub struct RunRecord {
     /// The run could not go on (a node never answered `init`, crashed, failed `topology`): as with
     /// Maelstrom's exit 255, there is nothing for the checkers to judge.
     pub aborted: bool,
+    /// How much virtual time a simulated run covered, and in how many steps.
+    pub simulated: Option<Simulated>,
+}
+
+/// How a run keeps time and drives its nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timing {
+    /// The wall clock; nodes are free-running processes.
+    RealTime,
+    /// Virtual time; nodes are stepped through `common`'s step protocol, and `seed` fixes every
+    /// random choice of the run.
+    Simulated { seed: u64 },
+}
+
+/// What a simulated run covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Simulated {
+    pub seed: u64,
+    /// Virtual time from the start to the end of the run.
+    pub time: Duration,
+    /// How many distinct instants the clock stopped at.
+    pub events: u64,
 }
 
 /// The engine could not run at all: an environment problem, not the node's fault.
@@ -72,6 +99,9 @@ pub struct RunRecord {
 pub enum EngineError {
     #[error("the builtin engine cannot run the {0} workload yet")]
     Unsupported(&'static str),
+    /// `--engine sim` was asked to run a node that does not speak the step protocol.
+    #[error("{0}")]
+    Unsimulable(String),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -104,6 +134,16 @@ pub fn run(opts: &TestOptions, bin: &Path, run_dir: &Path) -> Result<RunRecord, 
     run_with_progress(opts, bin, run_dir, &|_| {})
 }
 
+/// [`run`] in virtual time, every random choice fixed by `seed`.
+pub fn simulate(
+    opts: &TestOptions,
+    bin: &Path,
+    run_dir: &Path,
+    seed: u64,
+) -> Result<RunRecord, EngineError> {
+    run_timed(opts, bin, run_dir, Timing::Simulated { seed }, &|_| {})
+}
+
 /// [`run`], reporting progress as it goes.
 pub fn run_with_progress(
     opts: &TestOptions,
@@ -111,14 +151,31 @@ pub fn run_with_progress(
     run_dir: &Path,
     progress: &dyn Fn(Progress),
 ) -> Result<RunRecord, EngineError> {
+    run_timed(opts, bin, run_dir, Timing::RealTime, progress)
+}
+
+/// [`run`] with the given way of keeping time, reporting progress as it goes.
+pub fn run_timed(
+    opts: &TestOptions,
+    bin: &Path,
+    run_dir: &Path,
+    timing: Timing,
+    progress: &dyn Fn(Progress),
+) -> Result<RunRecord, EngineError> {
     let io = |context: String| move |source| EngineError::Io { context, source };
     let log_dir = run_dir.join("node-logs");
     std::fs::create_dir_all(&log_dir).map_err(io(format!("creating {}", log_dir.display())))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    match timing {
+        Timing::RealTime => builder.enable_all(),
+        // tokio's own clock then moves only when no task can run: the signal that virtual time
+        // may advance (see sim::clock). Sim nodes use no async I/O.
+        Timing::Simulated { .. } => builder.enable_time().start_paused(true),
+    };
+    let runtime = builder
         .build()
         .map_err(io("starting the async runtime".into()))?;
-    let record = runtime.block_on(run_async(opts, bin, run_dir, progress))?;
+    let record = runtime.block_on(run_async(opts, bin, run_dir, timing, progress))?;
     // Dropping the runtime cancels whatever is left (idle tasks of killed nodes).
     drop(runtime);
     let write = |name: &str, text: String| {
@@ -134,6 +191,7 @@ async fn run_async(
     opts: &TestOptions,
     bin: &Path,
     run_dir: &Path,
+    timing: Timing,
     progress: &dyn Fn(Progress),
 ) -> Result<RunRecord, EngineError> {
     let workload =
@@ -143,14 +201,26 @@ async fn run_async(
         context: format!("creating {}", journal_path.display()),
         source,
     })?;
-    let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
-    let mut rng = StdRng::from_entropy();
+    let (clock, sim_clock, mut rng): (Arc<dyn Clock>, _, _) = match timing {
+        Timing::RealTime => (Arc::new(WallClock::start()), None, StdRng::from_entropy()),
+        Timing::Simulated { seed } => {
+            let clock = Arc::new(SimClock::new());
+            (clock.clone(), Some(clock), StdRng::seed_from_u64(seed))
+        }
+    };
+    let advancer = sim_clock
+        .clone()
+        .map(|clock| tokio::spawn(sim::clock::advance(clock)));
+    let unsimulable = Unsimulable::default();
     let net = Arc::new(Network::new(
         clock.clone(),
         Latency::from_options(opts),
         StdRng::seed_from_u64(rng.gen()),
         Some(journal),
     ));
+    if sim_clock.is_some() {
+        net.set_transit(sim::TRANSIT);
+    }
     let diagnoses = Diagnoses::default();
     let (abort, mut aborted) = watch::channel(false);
     let ctx = NodeContext {
@@ -173,8 +243,11 @@ async fn run_async(
     }
 
     let mut record = RunRecord::default();
-    let mut nodes = Vec::new();
-    let mut ok = start_nodes(&ctx, opts, bin, &mut nodes);
+    let mut nodes = match timing {
+        Timing::RealTime => Nodes::Real(Vec::new()),
+        Timing::Simulated { .. } => Nodes::Sim(SimNodes::default()),
+    };
+    let mut ok = start_nodes(&ctx, opts, bin, &mut nodes, &mut rng, &unsimulable);
     if ok {
         ok = abortable(&mut aborted, init_all(&net, &diagnoses, &opts.nodes)).await == Some(true);
     }
@@ -221,7 +294,10 @@ async fn run_async(
     for c in setup_clients {
         c.close();
     }
-    process::kill_all(&ctx, nodes).await;
+    match nodes {
+        Nodes::Real(nodes) => process::kill_all(&ctx, nodes).await,
+        Nodes::Sim(nodes) => nodes.kill_all(&ctx),
+    }
     services.abort_all();
     for flood in net.floods() {
         diagnoses.report(
@@ -245,6 +321,19 @@ async fn run_async(
                     .into(),
             ],
         );
+    }
+    if let Some(advancer) = advancer {
+        advancer.abort();
+    }
+    if let Some(why) = unsimulable.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Err(EngineError::Unsimulable(why));
+    }
+    if let (Some(clock), Timing::Simulated { seed }) = (&sim_clock, timing) {
+        record.simulated = Some(Simulated {
+            seed,
+            time: clock.now(),
+            events: clock.advances(),
+        });
     }
     record.aborted = !ok;
     record.history = History::new(interpreter.history().to_vec());
@@ -280,9 +369,16 @@ async fn abortable<T>(
         return None;
     }
     tokio::select! {
+        biased;
         out = fut => Some(out),
         _ = aborted.wait_for(|a| *a) => None,
     }
+}
+
+/// The nodes of a run, as the way of keeping time drives them.
+enum Nodes {
+    Real(Vec<NodeHandle>),
+    Sim(SimNodes),
 }
 
 /// Registers and spawns every node; false (with a diagnosis) if one could not start.
@@ -290,7 +386,9 @@ fn start_nodes(
     ctx: &NodeContext,
     opts: &TestOptions,
     bin: &Path,
-    nodes: &mut Vec<NodeHandle>,
+    nodes: &mut Nodes,
+    rng: &mut StdRng,
+    unsimulable: &Unsimulable,
 ) -> bool {
     let bin = match process::resolve_binary(bin) {
         Ok(bin) => bin,
@@ -301,8 +399,15 @@ fn start_nodes(
     };
     for id in &opts.nodes {
         ctx.net.add_endpoint(id);
-        match process::spawn(ctx, id, &bin, &opts.node_args) {
-            Ok(handle) => nodes.push(handle),
+        let seed = rng.gen();
+        let started = match nodes {
+            Nodes::Real(nodes) => {
+                process::spawn(ctx, id, &bin, &opts.node_args).map(|handle| nodes.push(handle))
+            }
+            Nodes::Sim(nodes) => nodes.spawn(ctx, id, &bin, &opts.node_args, seed, unsimulable),
+        };
+        match started {
+            Ok(()) => {}
             Err(failure) => {
                 ctx.diagnoses.report("binary", failure.0, Vec::new());
                 return false;

@@ -22,11 +22,13 @@ pub enum Engine {
     Builtin,
     /// The real Maelstrom; an error when it cannot be found.
     Maelstrom,
+    /// The builtin engine's core in virtual time, replayable by seed (nodes built on `common`).
+    Sim,
 }
 
 /// Not one of `auto`, `builtin`, `maelstrom`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown engine {0:?}: expected auto, builtin or maelstrom")]
+#[error("unknown engine {0:?}: expected auto, builtin, maelstrom or sim")]
 pub struct EngineParseError(pub String);
 
 impl FromStr for Engine {
@@ -37,6 +39,7 @@ impl FromStr for Engine {
             "auto" => Ok(Engine::Auto),
             "builtin" => Ok(Engine::Builtin),
             "maelstrom" => Ok(Engine::Maelstrom),
+            "sim" => Ok(Engine::Sim),
             _ => Err(EngineParseError(s.to_owned())),
         }
     }
@@ -48,6 +51,7 @@ impl fmt::Display for Engine {
             Engine::Auto => "auto",
             Engine::Builtin => "builtin",
             Engine::Maelstrom => "maelstrom",
+            Engine::Sim => "sim",
         })
     }
 }
@@ -75,7 +79,11 @@ impl Engine {
 /// What will run, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    Builtin { reason: String },
+    Builtin {
+        reason: String,
+    },
+    /// The builtin engine in virtual time.
+    Sim,
     Maelstrom(Installation),
 }
 
@@ -133,6 +141,7 @@ pub fn decide_with(
     java: impl FnOnce() -> Option<Java>,
 ) -> Result<Decision, EngineUnavailable> {
     match engine {
+        Engine::Sim => Ok(Decision::Sim),
         Engine::Builtin => Ok(Decision::Builtin {
             reason: "the builtin engine was chosen".to_owned(),
         }),

@@ -75,8 +75,22 @@ pub fn stub_node(challenge: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("the {challenge} stub builds: {e}"))
 }
 
-/// Grades `level` with `node` on the builtin engine, run folders under `target/e2e-runs`.
+
+/// The seed of the tests' simulated runs: fixed, so that a failure replays exactly.
+pub const SEED: u64 = 20_260_101;
+
+/// Grades `level` with `node` in the simulator (`--engine sim --seed SEED`), run folders under
+/// `target/e2e-runs`. The real-time engine keeps its own end-to-end tests (builtin_*.rs).
 pub fn grade(level: &str, node: grader::grade::NodeSource) -> Vec<grader::verdict::Verdict> {
+    grade_with(level, node, grader::maelstrom::Engine::Sim, false)
+}
+
+/// `--engine sim --seeds n` from [`SEED`]: the first failing seed's verdicts, else the last's.
+pub fn grade_seeds(
+    level: &str,
+    node: grader::grade::NodeSource,
+    n: u32,
+) -> Vec<grader::verdict::Verdict> {
     let request = grader::grade::Request {
         level: grader::manifest::level(level).expect("a level"),
         node,
@@ -84,10 +98,57 @@ pub fn grade(level: &str, node: grader::grade::NodeSource) -> Vec<grader::verdic
         repeat: 1,
         partition: false,
         runs_dir: Some(workspace().join("target/e2e-runs")),
-        engine: grader::maelstrom::Engine::Builtin,
+        engine: grader::maelstrom::Engine::Sim,
+        seed: Some(SEED),
+        seeds: n,
+    };
+    grader::grade::grade(&request, &mut |_| {}).expect("grading runs")
+}
+
+/// [`grade`] with the engine and `--partition` chosen.
+pub fn grade_with(
+    level: &str,
+    node: grader::grade::NodeSource,
+    engine: grader::maelstrom::Engine,
+    partition: bool,
+) -> Vec<grader::verdict::Verdict> {
+    let request = grader::grade::Request {
+        level: grader::manifest::level(level).expect("a level"),
+        node,
+        workspace: workspace(),
+        repeat: 1,
+        partition,
+        runs_dir: Some(workspace().join("target/e2e-runs")),
+        engine,
+        seed: Some(SEED),
+        seeds: 1,
     };
     let mut quiet = |_: &str| {};
     grader::grade::grade(&request, &mut quiet).expect("grading runs")
+}
+
+/// Asserts that two simulated gradings with the same seed recorded byte-identical histories and
+/// message journals.
+pub fn assert_replays(
+    level: &str,
+    first: &[grader::verdict::Verdict],
+    again: &[grader::verdict::Verdict],
+) {
+    assert_eq!(first.len(), again.len());
+    for (a, b) in first.iter().zip(again) {
+        let (a, b) = (a.run_dir.as_ref().unwrap(), b.run_dir.as_ref().unwrap());
+        assert_ne!(a, b);
+        for file in ["history.edn", "messages.jsonl"] {
+            let x = std::fs::read(a.join(file)).unwrap();
+            let y = std::fs::read(b.join(file)).unwrap();
+            assert!(
+                x == y,
+                "level {level}: two runs with seed {SEED} wrote different {file}: {} and {}",
+                a.display(),
+                b.display()
+            );
+        }
+    }
 }
 
 /// The rendered report of each verdict, for assertion messages.

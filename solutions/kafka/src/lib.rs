@@ -23,7 +23,7 @@
 //! The price is availability: a send to a key whose owner is unreachable fails (code 11), which
 //! the kafka levels, without partitions, never ask for.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use common::{Context, Error, Init, Message, Node, RpcResult};
@@ -89,16 +89,16 @@ pub struct KafkaNode {
     me: usize,
     node_ids: Vec<String>,
     /// Each key's messages by offset: the whole log for owned keys, a prefix for the others.
-    logs: HashMap<String, Vec<Value>>,
+    logs: BTreeMap<String, Vec<Value>>,
     committed: BTreeMap<String, u64>,
-    peers: HashMap<String, PeerState>,
+    peers: BTreeMap<String, PeerState>,
 }
 
 /// What an owner knows about one peer's copy.
 #[derive(Debug, Default)]
 struct PeerState {
     /// How many entries of each of our keys the peer has acknowledged.
-    acked: HashMap<String, u64>,
+    acked: BTreeMap<String, u64>,
     /// Committed offsets the peer has not acknowledged yet.
     committed_dirty: bool,
     in_flight: bool,
@@ -128,7 +128,7 @@ impl Node for KafkaNode {
             .peers()
             .into_iter()
             .map(|peer| (peer, PeerState::default()))
-            .collect::<HashMap<_, _>>();
+            .collect::<BTreeMap<_, _>>();
         if !peers.is_empty() {
             ctx.every(REPLICATION_PERIOD, |node: &mut Self, ctx| {
                 node.replicate(ctx)
@@ -137,7 +137,7 @@ impl Node for KafkaNode {
         Ok(KafkaNode {
             me,
             node_ids: init.node_ids.clone(),
-            logs: HashMap::new(),
+            logs: BTreeMap::new(),
             committed: BTreeMap::new(),
             peers,
         })
@@ -267,7 +267,7 @@ impl KafkaNode {
 
     /// Sends each peer one batch: our keys' entries it lacks, and our committed offsets.
     fn replicate(&mut self, ctx: &mut Context<Self>) {
-        let owned: HashSet<&String> = self
+        let owned: BTreeSet<&String> = self
             .logs
             .keys()
             .filter(|key| owner(key, self.node_ids.len()) == self.me)

@@ -178,6 +178,9 @@ struct State {
     next_seq: u64,
     next_client: u64,
     latency: Latency,
+    /// Added to every message's travel time: what crossing the harness costs (see
+    /// [`Network::set_transit`]).
+    transit: Duration,
     rng: StdRng,
     clients: Counts,
     servers: Counts,
@@ -212,6 +215,7 @@ impl Network {
                 next_seq: 0,
                 next_client: 0,
                 latency,
+                transit: Duration::ZERO,
                 rng,
                 clients: Counts::default(),
                 servers: Counts::default(),
@@ -235,6 +239,14 @@ impl Network {
     /// Sets the origin of the times written to `messages.jsonl` (the history's origin).
     pub fn set_time_origin(&self, origin: Duration) {
         self.state().journal.set_origin(origin);
+    }
+
+    /// Adds `transit` to every message's travel time. In real time crossing the harness (pipes,
+    /// tasks, parsing) takes tens of microseconds even at `--latency 0`, so two nodes never act
+    /// on the same instant; the simulator, where nodes compute in zero time, sets this to keep
+    /// it so.
+    pub fn set_transit(&self, transit: Duration) {
+        self.state().transit = transit;
     }
 
     /// Registers a node or service endpoint.
@@ -328,11 +340,12 @@ impl Network {
             .get(dest)
             .is_some_and(|ep| ep.queue.len() >= QUEUE_CAP)
             || s.held_bytes + bytes > HELD_BYTES_CAP;
+        let transit = s.transit;
         let sender = s.senders.entry(src.to_owned()).or_insert((0, now, now, 0));
         sender.0 += 1;
         sender.2 = now;
         let queued = Queued {
-            deadline: now + Duration::from_millis(latency),
+            deadline: now + Duration::from_millis(latency) + transit,
             seq,
             sent: now,
             bytes,
@@ -372,6 +385,7 @@ impl Network {
                 ep.notify.clone()
             };
             tokio::select! {
+                biased;
                 _ = notify.notified() => {}
                 _ = self.clock.sleep_until(give_up_at) => return Delivery::Nothing,
             }

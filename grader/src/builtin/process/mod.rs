@@ -37,7 +37,7 @@ pub use self::spawn::{resolve_binary, SpawnFailure};
 pub use self::stdout::inject;
 
 /// How many of the last stderr lines a diagnosis shows.
-const SHOWN: usize = 12;
+pub(crate) const SHOWN: usize = 12;
 
 /// What every node task shares.
 #[derive(Debug, Clone)]

@@ -36,7 +36,13 @@ pub fn send(src: &str, dest: &str, body: Value) {
 }
 
 /// Runs `handle` on every stdin message until EOF. `node` is this node's id once init arrived.
+///
+/// Speaks the simulator's step protocol (course.md, "Simulated runs") as a node in another
+/// language would: when a line carries `"sim"`, the handler's output is followed by an idle line
+/// (these nodes have no timers). `--no-sim` on the command line turns that off, to test how
+/// `--engine sim` refuses a node that does not speak it.
 pub fn serve(mut handle: impl FnMut(&mut Node, Msg)) {
+    let speaks_sim = !std::env::args().any(|a| a == "--no-sim");
     let mut node = Node::default();
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { return };
@@ -62,6 +68,13 @@ pub fn serve(mut handle: impl FnMut(&mut Node, Msg)) {
             node.init_client = msg.src.clone();
         }
         handle(&mut node, msg);
+        if speaks_sim && v.get("sim").is_some() {
+            let mut out = std::io::stdout().lock();
+            let idle = r#"{"sim":{"idle":true,"next_ns":null}}"#;
+            if writeln!(out, "{idle}").and_then(|_| out.flush()).is_err() {
+                std::process::exit(0);
+            }
+        }
     }
 }
 

@@ -1,0 +1,576 @@
+//! A node process driven step by step in virtual time: the second implementation of the node
+//! seam of [`process`](crate::builtin::process).
+//!
+//! The node speaks `common`'s step protocol ([`common::sim`]): every line written to it carries
+//! the virtual time, and after each input it writes its output lines and then one idle line with
+//! its next timer deadline. A step — write one input, read until the idle line — runs
+//! synchronously inside the task that delivers the input, so that the runtime never looks idle
+//! (and virtual time never moves) while a node is computing. Every output line goes through
+//! [`process::inject`], the same parsing, validation and diagnoses as in real time. Stdout is
+//! read in the step itself (`poll(2)` with a wall-clock limit, so a hung node is diagnosed and
+//! never hangs the grader); stderr is copied to the node's log by a thread.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::builtin::net::{Delivery, Message};
+use crate::builtin::process::stderr::StderrTail;
+use crate::builtin::process::{self, NodeContext, SpawnFailure};
+use crate::builtin::wire;
+
+/// How long (wall clock) a node may compute before answering one input with its idle line.
+const STEP_LIMIT: Duration = Duration::from_secs(10);
+/// How long a node that wrote a reply may take to follow it with the idle line, before it is
+/// taken for a node that does not speak the step protocol.
+const IDLE_AFTER_OUTPUT: Duration = Duration::from_secs(2);
+/// Longer stdout lines are cut (and then fail to parse): node output is untrusted.
+const LINE_LIMIT: usize = 16 << 20;
+
+/// Why a run cannot be simulated at all (an environment problem, exit 2), shared by the nodes.
+pub type Unsimulable = Arc<Mutex<Option<String>>>;
+
+/// What reading the node's stdout produced.
+enum Read1 {
+    Line(String),
+    End,
+    /// Nothing within the wait.
+    Timeout,
+}
+
+/// Node stdout, read line by line with a wall-clock limit.
+struct LineReader {
+    stdout: ChildStdout,
+    buf: Vec<u8>,
+    /// Where the unread part of `buf` starts.
+    start: usize,
+}
+
+impl LineReader {
+    fn next(&mut self, wait: Duration) -> Read1 {
+        let give_up = Instant::now() + wait;
+        loop {
+            if let Some(i) = self.buf[self.start..].iter().position(|&b| b == b'\n') {
+                let line = &self.buf[self.start..self.start + i];
+                let line = String::from_utf8_lossy(line).into_owned();
+                self.start += i + 1;
+                return Read1::Line(line);
+            }
+            if self.buf.len() - self.start >= LINE_LIMIT {
+                // An endless line: cut it (it then fails to parse).
+                let line = String::from_utf8_lossy(&self.buf[self.start..]).into_owned();
+                self.buf.clear();
+                self.start = 0;
+                return Read1::Line(line);
+            }
+            if self.start > 0 {
+                self.buf.drain(..self.start);
+                self.start = 0;
+            }
+            let left = give_up.saturating_duration_since(Instant::now());
+            if !readable(&self.stdout, left) {
+                return Read1::Timeout;
+            }
+            let mut chunk = [0u8; 64 * 1024];
+            match self.stdout.read(&mut chunk) {
+                Ok(0) => return Read1::End,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return Read1::End,
+            }
+        }
+    }
+}
+
+/// Whether `pipe` has something to read (or was closed) within `wait`.
+fn readable(pipe: &impl AsRawFd, wait: Duration) -> bool {
+    let mut fd = libc::pollfd {
+        fd: pipe.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let give_up = Instant::now() + wait;
+    loop {
+        let left = give_up.saturating_duration_since(Instant::now());
+        let ms = left.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd, living for the duration of the call.
+        #[allow(unsafe_code)]
+        let n = unsafe { libc::poll(&mut fd, 1, ms) };
+        match n {
+            0 => return false,
+            n if n > 0 => return true,
+            // Interrupted by a signal: poll again for what is left.
+            _ if left.is_zero() => return false,
+            _ => {}
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    /// Wrote a bad line: its output is no longer injected, as Maelstrom stops reading.
+    Muted,
+    /// Stopped answering (or never spoke the protocol): nothing more is written to it.
+    Hung,
+    /// Exited.
+    Dead,
+}
+
+/// What to hand the node.
+enum Input<'a> {
+    Message(&'a Message),
+    Tick,
+}
+
+/// One simulated node.
+pub struct SimNode {
+    pub id: String,
+    ctx: NodeContext,
+    pid: Option<u32>,
+    next: watch::Sender<Option<Duration>>,
+    unsimulable: Unsimulable,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: LineReader,
+    state: State,
+    /// The seed, until the first line carries it.
+    seed: Option<u64>,
+    reported_idle: bool,
+    /// An input was written and its answer not read yet.
+    in_flight: bool,
+    tail: Arc<Mutex<StderrTail>>,
+    stderr_done: Receiver<()>,
+    log_path: PathBuf,
+    started: Duration,
+}
+
+impl std::fmt::Debug for SimNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimNode").field("id", &self.id).finish()
+    }
+}
+
+/// The running nodes of a simulated run, with their delivery and timer tasks.
+#[derive(Debug, Default)]
+pub struct SimNodes {
+    nodes: Vec<Arc<SimNode>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl SimNodes {
+    /// Starts node `id` and its tasks; `seed` seeds what the node draws from its context.
+    pub fn spawn(
+        &mut self,
+        ctx: &NodeContext,
+        id: &str,
+        bin: &Path,
+        args: &[String],
+        seed: u64,
+        unsimulable: &Unsimulable,
+    ) -> Result<(), SpawnFailure> {
+        let node = Arc::new(start(ctx, id, bin, args, seed, unsimulable.clone())?);
+        self.tasks.push(tokio::spawn(deliver(node.clone())));
+        self.tasks.push(tokio::spawn(tick(node.clone())));
+        self.nodes.push(node);
+        Ok(())
+    }
+
+    /// Kills every node and waits for it to be gone.
+    pub fn kill_all(self, ctx: &NodeContext) {
+        ctx.tearing_down.store(true, Ordering::SeqCst);
+        for task in &self.tasks {
+            task.abort();
+        }
+        let pids: Vec<u32> = self.nodes.iter().filter_map(|n| n.pid).collect();
+        process::reaper::kill_groups(&pids);
+        for node in &self.nodes {
+            let mut inner = node.inner();
+            inner.stdin = None;
+            let _ = inner.child.kill();
+            let _ = inner.child.wait();
+            if let Some(pid) = node.pid {
+                process::reaper::unregister(pid);
+            }
+        }
+    }
+}
+
+fn start(
+    ctx: &NodeContext,
+    id: &str,
+    bin: &Path,
+    args: &[String],
+    seed: u64,
+    unsimulable: Unsimulable,
+) -> Result<SimNode, SpawnFailure> {
+    process::reaper::ensure_signal_watcher();
+    let log_path = ctx.log_dir.join(format!("{id}.log"));
+    let log = File::create(&log_path)
+        .map_err(|e| SpawnFailure(format!("cannot create {}: {e}", log_path.display())))?;
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args(args)
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    process::spawn::die_with_the_grader(&mut cmd);
+    let mut child = cmd.as_std_mut().spawn().map_err(|e| {
+        SpawnFailure(format!(
+            "{id} could not be started from {}: {e}",
+            bin.display()
+        ))
+    })?;
+    let pid = Some(child.id());
+    process::reaper::register(child.id());
+    let stdin = child.stdin.take();
+    let stdout = LineReader {
+        stdout: child.stdout.take().expect("piped"),
+        buf: Vec::new(),
+        start: 0,
+    };
+    let stderr = child.stderr.take().expect("piped");
+    let tail = Arc::new(Mutex::new(StderrTail::default()));
+    let (done_tx, stderr_done) = mpsc::channel();
+    let tail_copy = tail.clone();
+    std::thread::Builder::new()
+        .name(format!("{id} stderr"))
+        .spawn(move || read_stderr(stderr, log, tail_copy, done_tx))
+        .map_err(|e| SpawnFailure(format!("cannot start a thread for {id}: {e}")))?;
+    let (next, _) = watch::channel(None);
+    Ok(SimNode {
+        id: id.to_owned(),
+        ctx: ctx.clone(),
+        pid,
+        next,
+        unsimulable,
+        inner: Mutex::new(Inner {
+            child,
+            stdin,
+            stdout,
+            state: State::Running,
+            seed: Some(seed),
+            reported_idle: false,
+            in_flight: false,
+            tail,
+            stderr_done,
+            log_path,
+            started: ctx.net.clock().now(),
+        }),
+    })
+}
+
+fn read_stderr(
+    stderr: impl Read,
+    mut log: File,
+    tail: Arc<Mutex<StderrTail>>,
+    done: mpsc::Sender<()>,
+) {
+    let mut reader = BufReader::new(stderr);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match (&mut reader)
+            .take(LINE_LIMIT as u64)
+            .read_until(b'\n', &mut buf)
+        {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let _ = log.write_all(&buf);
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        let line = String::from_utf8_lossy(&buf).into_owned();
+        tail.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+    }
+    let _ = log.flush();
+    let _ = done.send(());
+}
+
+/// Hands the node what the network delivers to it.
+async fn deliver(node: Arc<SimNode>) {
+    let net = node.ctx.net.clone();
+    loop {
+        let give_up = net.clock().now() + Duration::from_secs(1);
+        match net.recv(&node.id, give_up).await {
+            Delivery::Message(m) => node.step(Input::Message(&m)).await,
+            Delivery::Nothing => {}
+            Delivery::Gone => return,
+        }
+    }
+}
+
+/// Ticks the node when its next timer is due.
+async fn tick(node: Arc<SimNode>) {
+    let clock = node.ctx.net.clock().clone();
+    let mut next = node.next.subscribe();
+    let mut last_tick: Option<Duration> = None;
+    loop {
+        let due = *next.borrow_and_update();
+        let Some(mut due) = due else {
+            if next.changed().await.is_err() {
+                return;
+            }
+            continue;
+        };
+        // A node that keeps naming a time already ticked must not spin time in place.
+        if let Some(last) = last_tick.filter(|l| due <= *l) {
+            due = last + Duration::from_micros(1);
+        }
+        let sleep = clock.sleep_until(due);
+        tokio::select! {
+            biased;
+            changed = next.changed() => if changed.is_err() { return },
+            () = sleep => {
+                last_tick = Some(clock.now());
+                node.step(Input::Tick).await;
+            }
+        }
+    }
+}
+
+impl SimNode {
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands the node one input and handles its output up to its idle line.
+    ///
+    /// Between writing the input and reading the answer the task yields, so that every other
+    /// input due at this instant goes out first and the nodes compute side by side. The answers
+    /// are then read in the order the inputs were written — the order the tasks were woken in,
+    /// which is deterministic — and the clock cannot move meanwhile: a yielded task is runnable.
+    async fn step(&self, input: Input<'_>) {
+        {
+            let mut inner = self.inner();
+            self.finish(&mut inner);
+            if !self.send(&mut inner, input) {
+                return;
+            }
+        }
+        tokio::task::yield_now().await;
+        let mut inner = self.inner();
+        self.finish(&mut inner);
+    }
+
+    /// Writes one input; false if the node cannot take it.
+    fn send(&self, inner: &mut Inner, input: Input<'_>) -> bool {
+        if matches!(inner.state, State::Hung | State::Dead) {
+            return false;
+        }
+        let now = self.ctx.net.clock().now().as_nanos();
+        let seed = inner
+            .seed
+            .take()
+            .map(|s| format!(",\"seed\":{s}"))
+            .unwrap_or_default();
+        let mut line = match input {
+            Input::Message(m) => {
+                let message = m.to_line();
+                format!("{{\"sim\":{{\"now_ns\":{now}{seed}}},{}", &message[1..])
+            }
+            Input::Tick => format!("{{\"sim\":{{\"now_ns\":{now}{seed},\"tick\":true}}}}"),
+        };
+        line.push('\n');
+        let written = match inner.stdin.as_mut() {
+            Some(stdin) => stdin
+                .write_all(line.as_bytes())
+                .and_then(|()| stdin.flush())
+                .is_ok(),
+            None => false,
+        };
+        if !written {
+            self.ended(inner);
+            return false;
+        }
+        inner.in_flight = true;
+        true
+    }
+
+    /// Reads the answer to the input in flight, if any, up to the idle line.
+    fn finish(&self, inner: &mut Inner) {
+        if !std::mem::take(&mut inner.in_flight) {
+            return;
+        }
+        let give_up = Instant::now() + STEP_LIMIT;
+        let mut answered = false;
+        loop {
+            let mut wait = give_up.saturating_duration_since(Instant::now());
+            if answered && !inner.reported_idle {
+                wait = wait.min(IDLE_AFTER_OUTPUT);
+            }
+            match inner.stdout.next(wait) {
+                Read1::Line(line) => {
+                    if let Some(next) = idle(&line) {
+                        inner.reported_idle = true;
+                        self.next.send_replace(next);
+                        return;
+                    }
+                    answered = true;
+                    if inner.state == State::Muted {
+                        continue;
+                    }
+                    for part in wire::split_java_lines(&line) {
+                        if let Err((summary, detail)) = process::inject(&self.ctx, &self.id, part) {
+                            self.ctx.diagnoses.report(
+                                format!("stdout {}", self.id),
+                                summary,
+                                vec![detail, wire::mute_consequence(&self.id)],
+                            );
+                            inner.state = State::Muted;
+                            break;
+                        }
+                    }
+                }
+                Read1::End => return self.ended(inner),
+                Read1::Timeout => return self.hung(inner, answered),
+            }
+        }
+    }
+
+    /// The node stopped answering within the step limit.
+    fn hung(&self, inner: &mut Inner, answered: bool) {
+        inner.state = State::Hung;
+        self.next.send_replace(None);
+        let id = &self.id;
+        if answered && !inner.reported_idle {
+            let why = format!(
+                "{id} answers its input but never reports that it is idle, so --engine sim \
+                 cannot drive it: the simulator runs nodes built on the course's `common` crate \
+                 (or speaking its step protocol, described in course.md). Grade this node in \
+                 real time with --engine builtin."
+            );
+            self.unsimulable
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(why);
+            self.ctx.abort.send_replace(true);
+        } else if inner.reported_idle {
+            // Busy for seconds on one input: for the network it is a node that stopped
+            // answering, as it would be in real time.
+            let note = format!(
+                "grader: {id} computed for over {} s of wall-clock time on one input; it gets no \
+                 more input in this simulated run\n",
+                STEP_LIMIT.as_secs()
+            );
+            let _ = File::options()
+                .append(true)
+                .open(&inner.log_path)
+                .and_then(|mut f| f.write_all(note.as_bytes()));
+        }
+        // A node that never wrote anything is mute: its requests time out in virtual time.
+    }
+
+    /// The node closed its stdout: it died (a crash, as the real-time monitor reports it).
+    fn ended(&self, inner: &mut Inner) {
+        inner.state = State::Dead;
+        self.next.send_replace(None);
+        if self.ctx.tearing_down.load(Ordering::SeqCst) {
+            return;
+        }
+        let give_up = Instant::now() + Duration::from_secs(2);
+        let status = loop {
+            match inner.child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) if Instant::now() < give_up => {
+                    std::thread::sleep(Duration::from_millis(2))
+                }
+                Ok(None) => break Err("closed its stdout".to_owned()),
+                Err(e) => break Err(e.to_string()),
+            }
+        };
+        let status = match status {
+            Ok(status) => status,
+            // Alive with its stdout closed: mute, as the real-time reader sees it.
+            Err(_) => {
+                inner.state = State::Hung;
+                return;
+            }
+        };
+        let _ = inner.stderr_done.recv_timeout(Duration::from_secs(1));
+        let id = &self.id;
+        let after = self
+            .ctx
+            .net
+            .clock()
+            .now()
+            .saturating_sub(inner.started)
+            .as_secs_f64();
+        let stage = *self.ctx.stage.lock().unwrap_or_else(|e| e.into_inner());
+        let how = process::describe_exit(status);
+        let mut details = Vec::new();
+        let tail = inner.tail.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(panic) = &tail.panic {
+            details.push(format!("{id} panicked:"));
+            details.extend(panic.iter().map(|l| format!("  | {l}")));
+        }
+        if tail.lines.is_empty() {
+            details.push(format!("{id} wrote nothing to stderr."));
+        } else if tail.panic.is_none() {
+            details.push(format!("The last lines {id} wrote to stderr:"));
+            let skip = tail.lines.len().saturating_sub(process::SHOWN);
+            details.extend(tail.lines.iter().skip(skip).map(|l| format!("  | {l}")));
+        }
+        details.push(format!("Full stderr log: {}", inner.log_path.display()));
+        details.push(
+            "A node must keep running until the harness stops it: Maelstrom aborts a test whose \
+             node exits (exit code 255), so nothing else could be checked."
+                .into(),
+        );
+        self.ctx.diagnoses.report(
+            format!("exit {id}"),
+            format!("{id} {how} {stage}, {after:.1} s after it started"),
+            details,
+        );
+        self.ctx.abort.send_replace(true);
+    }
+}
+
+/// The next deadline of an idle line, `None` inside when the node has no timer; `None` outside
+/// for any other line.
+fn idle(line: &str) -> Option<Option<Duration>> {
+    if !line.starts_with("{\"sim\"") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let sim = value.get("sim")?;
+    if sim.get("idle") != Some(&serde_json::Value::Bool(true)) {
+        return None;
+    }
+    Some(
+        sim.get("next_ns")
+            .and_then(|n| n.as_u64())
+            .map(Duration::from_nanos),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_lines_are_recognised_and_messages_are_not() {
+        assert_eq!(
+            idle(r#"{"sim":{"idle":true,"next_ns":1500}}"#),
+            Some(Some(Duration::from_nanos(1500)))
+        );
+        assert_eq!(idle(r#"{"sim":{"idle":true,"next_ns":null}}"#), Some(None));
+        assert_eq!(idle(r#"{"src":"n1","dest":"c1","body":{}}"#), None);
+        assert_eq!(idle(r#"{"sim":"#), None);
+    }
+}
