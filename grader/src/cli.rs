@@ -2,7 +2,8 @@
 //!
 //! Exit codes are part of the interface, for learners' scripts and instructors' batch grading:
 //! 0 the level passed, 1 it failed (including a node that does not compile), 2 a usage or
-//! environment problem (an unknown level, a missing binary, no cargo).
+//! environment problem (an unknown level, a missing binary, no cargo), 3 inconclusive: the
+//! grader's machine stalled during a failing run, and its automatic rerun stalled too.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,14 @@ struct GradeArgs {
     /// it is installed and runnable). Also read from GRADER_ENGINE.
     #[arg(long, value_name = "ENGINE")]
     engine: Option<String>,
+
+    /// Who the submission is (a student's name): written into verdict.json.
+    #[arg(long, value_name = "NAME")]
+    label: Option<String>,
+
+    /// text (the default), json (grader/schema/grading.schema.json) or junit (JUnit XML).
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    format: crate::format::Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +97,9 @@ enum Command {
     },
     /// Download Maelstrom 0.2.4 into the per-user cache and check its SHA-256.
     InstallMaelstrom,
+    /// Grade every level (or a range such as 3a..3e, or --todo), several at once, and show a
+    /// summary table.
+    All(crate::course::commands::AllArgs),
 }
 
 /// Parses the command line and runs it.
@@ -102,6 +114,7 @@ pub fn run() -> ExitCode {
         Some(Command::Doctor) => doctor(),
         Some(Command::Explain { path, level }) => explain(&path, level.as_deref()),
         Some(Command::InstallMaelstrom) => install_maelstrom(),
+        Some(Command::All(args)) => crate::course::commands::all(args),
         None => grade_level(cli.grade),
     }
 }
@@ -228,43 +241,61 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         (None, true) => NodeSource::Solution,
         (None, false) => NodeSource::Learner,
     };
+    let (workspace, own) = crate::course::commands::workspace(args.workspace);
+    let display = crate::course::display::Display::new();
     let request = Request {
         level,
         node,
-        workspace: args.workspace.unwrap_or_else(crate::build::workspace_root),
+        workspace,
         repeat: args.repeat as usize,
         partition: args.partition,
         runs_dir: args.runs_dir,
         engine,
+        context: grade::Context {
+            label: args.label,
+            status: Some(display.add(level)),
+            ..grade::Context::default()
+        },
     };
-    let mut progress = |msg: &str| eprintln!("grader: {msg}");
-    match grade::grade(&request, &mut progress) {
-        Ok(verdicts) => {
-            for v in &verdicts {
-                println!("{}", report::render(level, v));
-            }
-            if verdicts.len() > 1 {
-                println!("{}", report::render_summary(level, &verdicts));
-            }
-            if verdicts.iter().all(|v| v.passed()) {
-                if request.node == NodeSource::Learner {
-                    celebrate(&request);
-                }
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) if e.is_node_failure() => {
-            println!("FAIL  level {} · {}", level.id, level.title);
-            println!("  ✗ build: {e}");
-            ExitCode::from(1)
-        }
+    let mut progress = |msg: &str| display.note(msg);
+    let started = std::time::Instant::now();
+    let graded = grade::grade(&request, &mut progress);
+    drop(display);
+    let verdicts = match graded {
+        Ok(verdicts) => verdicts,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            return ExitCode::from(2);
+        }
+    };
+    let result = crate::course::LevelResult {
+        level,
+        verdicts,
+        error: None,
+        wall: started.elapsed(),
+    };
+    if args.format == crate::format::Format::Text {
+        for v in &result.verdicts {
+            println!("{}", report::render(level, v));
+        }
+        if result.verdicts.len() > 1 {
+            println!("{}", report::render_summary(level, &result.verdicts));
+        }
+    } else {
+        crate::course::commands::print(args.format, std::slice::from_ref(&result));
+    }
+    let outcome = result.outcome();
+    // Only the learner's own node in their own workspace counts towards their progress: an
+    // instructor grading a student's clone writes nothing into it.
+    if outcome == crate::course::LevelOutcome::Pass && request.node == NodeSource::Learner && own
+    {
+        if args.format == crate::format::Format::Text {
+            celebrate(&request);
+        } else {
+            crate::course::commands::record_passes(&request.workspace, &[result]);
         }
     }
+    ExitCode::from(outcome.exit_code())
 }
 
 #[cfg(test)]

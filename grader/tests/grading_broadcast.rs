@@ -22,6 +22,7 @@ fn grade_partitioned(id: &str, node: NodeSource) -> Vec<Verdict> {
         partition: true,
         runs_dir: Some(workspace().join("target/e2e-runs")),
         engine: Engine::Builtin,
+        context: Default::default(),
     };
     grader::grade::grade(&request, &mut |_| {}).expect("grading runs")
 }

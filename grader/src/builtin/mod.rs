@@ -20,6 +20,7 @@ pub mod net;
 pub mod process;
 pub mod schema;
 pub mod services;
+pub mod stall;
 pub mod topology;
 pub mod wire;
 pub mod workload;
@@ -37,6 +38,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::history::{History, OpType};
+use crate::live::RunStatus;
 use crate::netstats::NetStats;
 use crate::options::{TestOptions, Workload};
 use crate::verdict::Check;
@@ -65,6 +67,8 @@ pub struct RunRecord {
     /// The run could not go on (a node never answered `init`, crashed, failed `topology`): as with
     /// Maelstrom's exit 255, there is nothing for the checkers to judge.
     pub aborted: bool,
+    /// The machine stalled the engine long enough to distort the run (see [`stall`]).
+    pub stall: Option<crate::verdict::Stall>,
 }
 
 /// The engine could not run at all: an environment problem, not the node's fault.
@@ -111,6 +115,18 @@ pub fn run_with_progress(
     run_dir: &Path,
     progress: &dyn Fn(Progress),
 ) -> Result<RunRecord, EngineError> {
+    run_observed(opts, bin, run_dir, progress, None)
+}
+
+/// [`run_with_progress`], also keeping `status` (phase, operation counts) up to date for a live
+/// display.
+pub fn run_observed(
+    opts: &TestOptions,
+    bin: &Path,
+    run_dir: &Path,
+    progress: &dyn Fn(Progress),
+    status: Option<Arc<RunStatus>>,
+) -> Result<RunRecord, EngineError> {
     let io = |context: String| move |source| EngineError::Io { context, source };
     let log_dir = run_dir.join("node-logs");
     std::fs::create_dir_all(&log_dir).map_err(io(format!("creating {}", log_dir.display())))?;
@@ -118,7 +134,7 @@ pub fn run_with_progress(
         .enable_all()
         .build()
         .map_err(io("starting the async runtime".into()))?;
-    let record = runtime.block_on(run_async(opts, bin, run_dir, progress))?;
+    let record = runtime.block_on(run_async(opts, bin, run_dir, progress, status))?;
     // Dropping the runtime cancels whatever is left (idle tasks of killed nodes).
     drop(runtime);
     let write = |name: &str, text: String| {
@@ -135,6 +151,7 @@ async fn run_async(
     bin: &Path,
     run_dir: &Path,
     progress: &dyn Fn(Progress),
+    status: Option<Arc<RunStatus>>,
 ) -> Result<RunRecord, EngineError> {
     let workload =
         workload::for_options(opts).ok_or(EngineError::Unsupported(opts.workload.name()))?;
@@ -143,6 +160,8 @@ async fn run_async(
         context: format!("creating {}", journal_path.display()),
         source,
     })?;
+    let stall_watch = Arc::new(stall::StallWatch::default());
+    let ticker = stall_watch.start();
     let clock: Arc<dyn Clock> = Arc::new(WallClock::start());
     let mut rng = StdRng::from_entropy();
     let net = Arc::new(Network::new(
@@ -161,6 +180,9 @@ async fn run_async(
         tearing_down: Arc::new(AtomicBool::new(false)),
         log_dir: run_dir.join("node-logs"),
     };
+    if let Some(s) = &status {
+        s.set_phase(crate::live::Phase::Starting);
+    }
     progress(Progress::Starting {
         nodes: opts.nodes.len(),
     });
@@ -207,6 +229,15 @@ async fn run_async(
         StdRng::seed_from_u64(rng.gen()),
         origin,
     );
+    if let Some(s) = status {
+        let recovery = if opts.workload.has_final_phase() {
+            interpreter::RECOVERY + Duration::from_secs(1)
+        } else {
+            Duration::ZERO
+        };
+        s.start_schedule(opts.time_limit + recovery);
+        interpreter.observe(s);
+    }
     if ok {
         progress(Progress::Running {
             time_limit: opts.time_limit,
@@ -223,6 +254,8 @@ async fn run_async(
     }
     process::kill_all(&ctx, nodes).await;
     services.abort_all();
+    ticker.abort();
+    record.stall = stall_watch.stall();
     record.aborted = !ok;
     record.history = History::new(interpreter.history().to_vec());
     let invocations = record

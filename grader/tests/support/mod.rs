@@ -77,6 +77,7 @@ pub fn grade(level: &str, node: grader::grade::NodeSource) -> Vec<grader::verdic
         partition: false,
         runs_dir: Some(workspace().join("target/e2e-runs")),
         engine: grader::maelstrom::Engine::Builtin,
+        context: Default::default(),
     };
     let mut quiet = |_: &str| {};
     grader::grade::grade(&request, &mut quiet).expect("grading runs")
