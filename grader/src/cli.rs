@@ -100,6 +100,11 @@ enum Command {
     /// Grade every level (or a range such as 3a..3e, or --todo), several at once, and show a
     /// summary table.
     All(crate::course::commands::AllArgs),
+    /// Grade a class: every submission of a roster (CSV `student,kind,path`) on the chosen
+    /// levels, into one gradebook CSV; resumable.
+    Batch(crate::course::batch::BatchArgs),
+    /// Regrade the current level on every save under its challenge folder; move on when it passes.
+    Watch(crate::course::watch::WatchArgs),
 }
 
 /// Parses the command line and runs it.
@@ -115,6 +120,8 @@ pub fn run() -> ExitCode {
         Some(Command::Explain { path, level }) => explain(&path, level.as_deref()),
         Some(Command::InstallMaelstrom) => install_maelstrom(),
         Some(Command::All(args)) => crate::course::commands::all(args),
+        Some(Command::Batch(args)) => crate::course::batch::run(args),
+        Some(Command::Watch(args)) => crate::course::watch::run(args),
         None => grade_level(cli.grade),
     }
 }

@@ -103,3 +103,93 @@ fn repeat_runs_the_level_again_and_passes_only_if_every_run_passes() {
     let stdout = String::from_utf8_lossy(&passing.stdout);
     assert!(stdout.contains("2 of 2 runs passed"), "{}", text(&passing));
 }
+
+/// An instructor's class of three: a missing executable, a clone that does not compile, a node
+/// that exits at once. Each gets a verdict.json naming the student, the gradebook has a row per
+/// student, a second run resumes (grades nothing again), and the student's clone is left as it was.
+#[test]
+fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clone = dir.path().join("bob");
+    std::fs::create_dir_all(clone.join("challenges/echo/src")).unwrap();
+    std::fs::write(
+        clone.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"challenges/echo\"]\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        clone.join("challenges/echo/Cargo.toml"),
+        "[package]\nname = \"echo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    std::fs::write(clone.join("challenges/echo/src/main.rs"), "fn main() { nope }\n").unwrap();
+    std::fs::write(clone.join("Cargo.lock"), "version = 4\n\n[[package]]\nname = \"echo\"\nversion = \"0.1.0\"\n").unwrap();
+    let listing = |p: &std::path::Path| {
+        let mut names: Vec<_> = walk(p);
+        names.sort();
+        names
+    };
+    let before = listing(&clone);
+    let exits = support::test_node("exits-at-start");
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(
+        &roster,
+        format!(
+            "student,kind,path\n# a comment\nada,bin,/no/such/node\nbob,workspace,bob\ncy,bin,{}\n",
+            exits.display()
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let args = [
+        "batch",
+        roster.to_str().unwrap(),
+        "--levels",
+        "1",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    let out = grader(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let gradebook = std::fs::read_to_string(out_dir.join("gradebook.csv")).unwrap();
+    let mut rows: Vec<_> = gradebook.lines().skip(1).collect();
+    rows.sort();
+    assert_eq!(rows.len(), 3, "{gradebook}");
+    assert!(gradebook.starts_with("student,level,outcome,passed,"), "{gradebook}");
+    for (row, student) in rows.iter().zip(["ada", "bob", "cy"]) {
+        assert!(row.starts_with(&format!("{student},1,fail,false,")), "{row}");
+    }
+    assert!(rows[1].contains("does not compile"), "{}", rows[1]);
+    for student in ["ada", "bob", "cy"] {
+        let verdicts = walk(&out_dir.join("runs").join(student));
+        let json = verdicts
+            .iter()
+            .find(|p| p.ends_with("verdict.json"))
+            .unwrap_or_else(|| panic!("no verdict.json for {student}: {verdicts:?}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+        assert_eq!(v["label"], student);
+        assert_eq!(v["outcome"], "fail");
+        assert_eq!(v["schema_version"], 1);
+    }
+    assert_eq!(listing(&clone), before, "the student's clone was written into");
+
+    let again = grader(&args);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(text(&again).contains("0 gradings now"), "{}", text(&again));
+    let gradebook_after = std::fs::read_to_string(out_dir.join("gradebook.csv")).unwrap();
+    assert_eq!(gradebook_after, gradebook);
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}

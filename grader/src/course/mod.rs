@@ -6,11 +6,11 @@
 
 pub mod all;
 pub mod commands;
-// pub mod batch;
+pub mod batch;
 pub mod display;
 pub mod select;
 pub mod summary;
-// pub mod watch;
+pub mod watch;
 
 use std::time::Duration;
 
