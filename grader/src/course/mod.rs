@@ -7,6 +7,8 @@
 pub mod all;
 pub mod commands;
 pub mod batch;
+#[cfg(test)]
+mod ci_templates;
 pub mod display;
 pub mod select;
 pub mod summary;
