@@ -193,3 +193,53 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// `grader all` over a range prints one JSON document (valid against the shipped schema) or one
+/// JUnit test case per level, and exits with the worst level's code.
+#[test]
+fn all_prints_json_and_junit_for_a_range() {
+    let json = grader(&["all", "1..2", "--bin", "/no/such/node", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1), "{}", text(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    let schema: serde_json::Value =
+        serde_json::from_str(grader::format::json::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&doc), "{doc}");
+    let levels: Vec<_> = doc["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["level"].as_str().unwrap(), l["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(levels, [("1", "fail"), ("2", "fail")]);
+
+    let junit = grader(&["all", "3a", "--bin", "/no/such/node", "--format", "junit"]);
+    assert_eq!(junit.status.code(), Some(1), "{}", text(&junit));
+    let xml = String::from_utf8_lossy(&junit.stdout);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
+    assert!(xml.contains("<failure message=\"FAIL level 3a"), "{xml}");
+
+    let bad = grader(&["all", "3e..3a"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("runs backwards"), "{}", text(&bad));
+}
+
+/// Outside any course workspace, the grader names the checkout it falls back to.
+#[test]
+fn outside_a_workspace_the_grader_names_the_one_it_grades() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["1", "--bin", "/no/such/node", "--runs-dir"])
+        .arg(dir.path().join("runs"))
+        .current_dir(dir.path())
+        .output()
+        .expect("the grader runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let expected = support::workspace().canonicalize().unwrap().display().to_string();
+    assert!(
+        text(&out).contains("not in a course workspace") && text(&out).contains(&expected),
+        "{}",
+        text(&out)
+    );
+}
