@@ -89,7 +89,9 @@ pub fn build_node_in(
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     };
-    let name = built.file_name().map_or_else(|| package.into(), |n| n.to_owned());
+    let name = built
+        .file_name()
+        .map_or_else(|| package.into(), |n| n.to_owned());
     let dir = target_dir.join("nodes").join(key);
     let copy = dir.join(name);
     let io = |source| BuildError::Copy {

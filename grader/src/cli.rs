@@ -294,8 +294,7 @@ fn grade_level(args: GradeArgs) -> ExitCode {
     let outcome = result.outcome();
     // Only the learner's own node in their own workspace counts towards their progress: an
     // instructor grading a student's clone writes nothing into it.
-    if outcome == crate::course::LevelOutcome::Pass && request.node == NodeSource::Learner && own
-    {
+    if outcome == crate::course::LevelOutcome::Pass && request.node == NodeSource::Learner && own {
         if args.format == crate::format::Format::Text {
             celebrate(&request);
         } else {

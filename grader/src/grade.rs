@@ -277,7 +277,10 @@ impl BuiltinRun<'_> {
     ) -> Result<(Verdict, PathBuf), GradeError> {
         let run_dir = new_run_dir(self.runs_dir, self.level.id)?;
         let mut first = self.judge(&run_dir)?;
-        let Some(stall) = first.stall.filter(|_| first.outcome() == Outcome::Inconclusive) else {
+        let Some(stall) = first
+            .stall
+            .filter(|_| first.outcome() == Outcome::Inconclusive)
+        else {
             return Ok((first, run_dir));
         };
         progress(&format!(
@@ -392,6 +395,7 @@ pub fn run_builtin_observed(
     verdict.run_dir = Some(run_dir.to_path_buf());
     verdict.seconds = Some(started.elapsed().as_secs_f64());
     verdict.stall = record.stall;
+    verdict.scheduler_lag_ms = record.worst_lag_ms;
     Ok(verdict)
 }
 

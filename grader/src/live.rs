@@ -144,7 +144,13 @@ mod tests {
         let s = RunStatus::default();
         assert_eq!(s.snapshot().phase, Phase::Queued);
         s.start_schedule(Duration::from_secs(20));
-        for k in [OpType::Ok, OpType::Ok, OpType::Fail, OpType::Info, OpType::Invoke] {
+        for k in [
+            OpType::Ok,
+            OpType::Ok,
+            OpType::Fail,
+            OpType::Info,
+            OpType::Invoke,
+        ] {
             s.completed(k);
         }
         let snap = s.snapshot();

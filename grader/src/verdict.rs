@@ -200,6 +200,9 @@ pub struct Verdict {
     pub subject: Subject,
     /// A stall of the grader's machine during the run, large enough to distort it.
     pub stall: Option<Stall>,
+    /// How late, at worst, the real-time engine's ticker woke during the run (ms): a run with a
+    /// small figure here was not distorted by its machine.
+    pub scheduler_lag_ms: Option<u64>,
 }
 
 impl Verdict {
@@ -214,6 +217,7 @@ impl Verdict {
             criteria: None,
             subject: Subject::default(),
             stall: None,
+            scheduler_lag_ms: None,
         }
     }
 

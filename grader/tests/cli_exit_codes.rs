@@ -122,8 +122,16 @@ fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
         "[package]\nname = \"echo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
     )
     .unwrap();
-    std::fs::write(clone.join("challenges/echo/src/main.rs"), "fn main() { nope }\n").unwrap();
-    std::fs::write(clone.join("Cargo.lock"), "version = 4\n\n[[package]]\nname = \"echo\"\nversion = \"0.1.0\"\n").unwrap();
+    std::fs::write(
+        clone.join("challenges/echo/src/main.rs"),
+        "fn main() { nope }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        clone.join("Cargo.lock"),
+        "version = 4\n\n[[package]]\nname = \"echo\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
     let listing = |p: &std::path::Path| {
         let mut names: Vec<_> = walk(p);
         names.sort();
@@ -155,9 +163,15 @@ fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
     let mut rows: Vec<_> = gradebook.lines().skip(1).collect();
     rows.sort();
     assert_eq!(rows.len(), 3, "{gradebook}");
-    assert!(gradebook.starts_with("student,level,outcome,passed,"), "{gradebook}");
+    assert!(
+        gradebook.starts_with("student,level,outcome,passed,"),
+        "{gradebook}"
+    );
     for (row, student) in rows.iter().zip(["ada", "bob", "cy"]) {
-        assert!(row.starts_with(&format!("{student},1,fail,false,")), "{row}");
+        assert!(
+            row.starts_with(&format!("{student},1,fail,false,")),
+            "{row}"
+        );
     }
     assert!(rows[1].contains("does not compile"), "{}", rows[1]);
     for student in ["ada", "bob", "cy"] {
@@ -172,7 +186,11 @@ fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
         assert_eq!(v["outcome"], "fail");
         assert_eq!(v["schema_version"], 1);
     }
-    assert_eq!(listing(&clone), before, "the student's clone was written into");
+    assert_eq!(
+        listing(&clone),
+        before,
+        "the student's clone was written into"
+    );
 
     let again = grader(&args);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
@@ -201,8 +219,7 @@ fn all_prints_json_and_junit_for_a_range() {
     let json = grader(&["all", "1..2", "--bin", "/no/such/node", "--format", "json"]);
     assert_eq!(json.status.code(), Some(1), "{}", text(&json));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
-    let schema: serde_json::Value =
-        serde_json::from_str(grader::format::json::SCHEMA).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(grader::format::json::SCHEMA).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     assert!(validator.is_valid(&doc), "{doc}");
     let levels: Vec<_> = doc["levels"]
@@ -236,7 +253,11 @@ fn outside_a_workspace_the_grader_names_the_one_it_grades() {
         .output()
         .expect("the grader runs");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let expected = support::workspace().canonicalize().unwrap().display().to_string();
+    let expected = support::workspace()
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string();
     assert!(
         text(&out).contains("not in a course workspace") && text(&out).contains(&expected),
         "{}",

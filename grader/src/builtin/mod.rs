@@ -69,6 +69,8 @@ pub struct RunRecord {
     pub aborted: bool,
     /// The machine stalled the engine long enough to distort the run (see [`stall`]).
     pub stall: Option<crate::verdict::Stall>,
+    /// The worst scheduling lag of the run, in ms, stall or not.
+    pub worst_lag_ms: Option<u64>,
 }
 
 /// The engine could not run at all: an environment problem, not the node's fault.
@@ -245,6 +247,10 @@ async fn run_async(
         });
         ok = abortable(&mut aborted, interpreter.run()).await.is_some();
     }
+    // The operations are over: lag from here on (killing the nodes) distorts nothing.
+    ticker.abort();
+    record.stall = stall_watch.stall();
+    record.worst_lag_ms = stall_watch.worst_lag_ms();
     // A node that died just as the operations ended is a crash too (Maelstrom finds it at
     // teardown).
     ok = ok && !*aborted.borrow();
@@ -254,8 +260,6 @@ async fn run_async(
     }
     process::kill_all(&ctx, nodes).await;
     services.abort_all();
-    ticker.abort();
-    record.stall = stall_watch.stall();
     record.aborted = !ok;
     record.history = History::new(interpreter.history().to_vec());
     let invocations = record

@@ -53,13 +53,13 @@ impl StallWatch {
                 tokio::time::sleep_until(due).await;
                 let now = Instant::now();
                 watch.observe(now - due, now - origin);
-                if let Some((at, stall)) = inject_at.filter(|(at, _)| now >= *at) {
-                    let _ = at;
-                    // Blocks the whole runtime, as a paused machine would.
+                if let Some((_, stall)) = inject_at.filter(|(at, _)| now >= *at) {
+                    // Blocks the whole runtime, as a paused machine would; the next wake-up is
+                    // then late by as much, like every other timer of the run.
                     std::thread::sleep(stall);
                     inject_at = None;
                 }
-                due = Instant::now() + TICK;
+                due = now + TICK;
             }
         })
     }
@@ -70,6 +70,12 @@ impl StallWatch {
         if worst.is_none_or(|(w, _)| lag > w) {
             *worst = Some((lag, at));
         }
+    }
+
+    /// The worst lag seen, in milliseconds (rounded up): evidence that a run was not distorted.
+    pub fn worst_lag_ms(&self) -> Option<u64> {
+        let worst = *self.worst.lock().unwrap_or_else(|e| e.into_inner());
+        worst.map(|(lag, _)| lag.as_micros().div_ceil(1000) as u64)
     }
 
     /// The worst stall, when it was large enough to distort the run.
@@ -94,6 +100,7 @@ mod tests {
         w.observe(Duration::from_millis(3), Duration::from_secs(1));
         w.observe(Duration::from_millis(40), Duration::from_secs(2));
         assert_eq!(w.stall(), None);
+        assert_eq!(w.worst_lag_ms(), Some(40));
         w.observe(Duration::from_millis(350), Duration::from_millis(7_250));
         w.observe(Duration::from_millis(120), Duration::from_secs(9));
         assert_eq!(

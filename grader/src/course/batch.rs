@@ -105,7 +105,11 @@ pub fn read_roster(path: &Path) -> Result<Vec<Submission>, String> {
             ));
         }
         if !seen.insert(s.student.clone()) {
-            return Err(format!("{}: student {:?} appears twice", path.display(), s.student));
+            return Err(format!(
+                "{}: student {:?} appears twice",
+                path.display(),
+                s.student
+            ));
         }
         if s.path.is_relative() {
             s.path = base.join(&s.path);
@@ -151,9 +155,9 @@ pub fn row(student: &str, result: &LevelResult) -> Row {
             .filter(|f| !f.is_empty())
             .collect::<Vec<_>>()
             .join(" / "),
-        headline: result.diagnosis().unwrap_or_else(|| {
-            last.map(|v| v.headline()).unwrap_or_default()
-        }),
+        headline: result
+            .diagnosis()
+            .unwrap_or_else(|| last.map(|v| v.headline()).unwrap_or_default()),
         run_folder: last
             .and_then(|v| v.run_dir.as_ref())
             .map(|d| d.display().to_string())
@@ -168,7 +172,10 @@ pub fn row(student: &str, result: &LevelResult) -> Row {
 /// The request grading `submission` on `level`, everything under `out`.
 fn request(submission: &Submission, level: &'static Level, out: &Path, engine: Engine) -> Request {
     let (node, workspace) = match submission.kind {
-        Kind::Bin => (NodeSource::Binary(submission.path.clone()), out.to_path_buf()),
+        Kind::Bin => (
+            NodeSource::Binary(submission.path.clone()),
+            out.to_path_buf(),
+        ),
         Kind::Workspace => (NodeSource::Learner, submission.path.clone()),
     };
     Request {
@@ -233,7 +240,7 @@ pub fn grade_class(
         .flat_map(|s| levels.iter().map(move |l| (s, *l)))
         .filter(|(s, l)| !done.contains(&(s.student.clone(), l.id.to_owned())))
         .collect();
-    if done.len() > 0 {
+    if !done.is_empty() {
         display.note(&format!(
             "resuming: {} gradings are in {} already, {} to go",
             done.len(),
@@ -249,7 +256,9 @@ pub fn grade_class(
         for _ in 0..jobs.clamp(1, todo.len().max(1)) {
             scope.spawn(|| loop {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some(&(submission, level)) = todo.get(k) else { break };
+                let Some(&(submission, level)) = todo.get(k) else {
+                    break;
+                };
                 let request = request(submission, level, &out, engine);
                 let result = grade_one(&request, display);
                 let row = row(&submission.student, &result);

@@ -31,7 +31,10 @@ fn grader_args(command: &str, level: &str) -> Vec<String> {
     let expanded = before_redirect
         .replace("${{ matrix.level }}", level)
         .replace("${{ github.repository_owner }}", "student-login");
-    assert!(!expanded.contains("${{"), "unexpanded expression in {command}");
+    assert!(
+        !expanded.contains("${{"),
+        "unexpanded expression in {command}"
+    );
     std::iter::once("grader".to_owned())
         .chain(expanded.split_whitespace().map(str::to_owned))
         .collect()
@@ -41,7 +44,10 @@ fn accepts(args: &[String]) {
     if let Err(e) = Cli::try_parse_from(args) {
         panic!("the grader rejects {args:?}: {e}");
     }
-    assert!(manifest::level(&args[1]).is_some(), "{args:?}: no such level");
+    assert!(
+        manifest::level(&args[1]).is_some(),
+        "{args:?}: no such level"
+    );
 }
 
 #[test]
@@ -67,13 +73,19 @@ fn the_actions_workflow_grades_every_level_and_publishes_junit() {
     for level in &levels {
         let args = grader_args(grading[0], level);
         accepts(&args);
-        assert!(args.windows(2).any(|w| w == ["--format", "junit"]), "{args:?}");
+        assert!(
+            args.windows(2).any(|w| w == ["--format", "junit"]),
+            "{args:?}"
+        );
     }
     let publishes = steps.iter().any(|s| {
         s["uses"].as_str().is_some_and(|u| u.contains("junit"))
             && s["if"].as_str() == Some("always()")
     });
-    assert!(publishes, "the JUnit report is published even when a level fails");
+    assert!(
+        publishes,
+        "the JUnit report is published even when a level fails"
+    );
 }
 
 #[test]
@@ -115,7 +127,9 @@ fn classroom_autograding_has_one_test_and_its_points_per_level() {
         })
         .expect("a reporter step");
     assert_eq!(
-        reporter["with"]["runners"].as_str().map(|r| r.split(',').collect::<Vec<_>>()),
+        reporter["with"]["runners"]
+            .as_str()
+            .map(|r| r.split(',').collect::<Vec<_>>()),
         Some(ids.clone())
     );
     for id in ids {

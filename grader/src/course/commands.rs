@@ -101,7 +101,10 @@ pub fn workspace(given: Option<PathBuf>) -> (PathBuf, bool) {
 }
 
 /// The request for `node` (its level set by the caller).
-pub fn request(node: &NodeArgs, level: &'static crate::manifest::Level) -> Result<(Request, bool), String> {
+pub fn request(
+    node: &NodeArgs,
+    level: &'static crate::manifest::Level,
+) -> Result<(Request, bool), String> {
     let engine = Engine::from_flag_or_env(node.engine.as_deref()).map_err(|e| e.to_string())?;
     let source = match (&node.bin, node.solution) {
         (Some(path), _) => NodeSource::Binary(path.clone()),
@@ -166,7 +169,10 @@ pub fn all(args: AllArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let first = levels.first().copied().unwrap_or(&crate::manifest::LEVELS[0]);
+    let first = levels
+        .first()
+        .copied()
+        .unwrap_or(&crate::manifest::LEVELS[0]);
     let (template, own) = match request(&args.node, first) {
         Ok(r) => r,
         Err(e) => {

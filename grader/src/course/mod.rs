@@ -5,10 +5,10 @@
 //! All of it drives [`crate::grade::grade`], whatever the engine: an engine value passes through.
 
 pub mod all;
-pub mod commands;
 pub mod batch;
 #[cfg(test)]
 mod ci_templates;
+pub mod commands;
 pub mod display;
 pub mod select;
 pub mod summary;
@@ -117,8 +117,14 @@ mod tests {
     fn a_level_is_as_bad_as_its_worst_run() {
         let ok = vec![Check::valid("workload", "fine")];
         let bad = vec![Check::invalid("workload", "G0")];
-        assert_eq!(result(&[ok.clone(), ok.clone()]).outcome(), LevelOutcome::Pass);
-        assert_eq!(result(&[ok.clone(), bad.clone()]).outcome(), LevelOutcome::Fail);
+        assert_eq!(
+            result(&[ok.clone(), ok.clone()]).outcome(),
+            LevelOutcome::Pass
+        );
+        assert_eq!(
+            result(&[ok.clone(), bad.clone()]).outcome(),
+            LevelOutcome::Fail
+        );
         let mut stalled = result(&[ok, bad]);
         stalled.verdicts[1].stall = Some(Stall {
             lag_ms: 500,

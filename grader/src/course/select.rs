@@ -81,7 +81,10 @@ mod tests {
     #[test]
     fn rejects_unknown_levels_and_backward_ranges() {
         assert_eq!(levels(Some("7")), Err(SelectError::Unknown("7".into())));
-        assert!(matches!(levels(Some("3e..3a")), Err(SelectError::Backwards(_))));
+        assert!(matches!(
+            levels(Some("3e..3a")),
+            Err(SelectError::Backwards(_))
+        ));
         assert!(levels(Some("1..x")).is_err());
     }
 

@@ -99,9 +99,8 @@ mod tests {
         let pass = Verdict::new(
             "3d",
             EngineName::Builtin,
-            vec![Check::valid("budget", "within").with_figure(
-                Figure::new("msgs-per-op (servers)", "7.4").with_limit("< 30", true),
-            )],
+            vec![Check::valid("budget", "within")
+                .with_figure(Figure::new("msgs-per-op (servers)", "7.4").with_limit("< 30", true))],
         );
         let fail = Verdict::new(
             "1",
@@ -124,7 +123,10 @@ mod tests {
         ];
         let text = table(&results);
         assert!(text.contains("msgs-per-op (servers) 7.4"), "{text}");
-        assert!(text.contains("└ FAIL level 1 · Echo: workload: 2 echoes"), "{text}");
+        assert!(
+            text.contains("└ FAIL level 1 · Echo: workload: 2 echoes"),
+            "{text}"
+        );
         assert!(text.contains("1 of 2 levels passed."), "{text}");
         assert!(one_line(&results[0]).starts_with("FAIL 10.4 s — FAIL level 1"));
     }

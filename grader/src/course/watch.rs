@@ -242,19 +242,42 @@ mod tests {
         );
         let all: Vec<_> = LEVELS.iter().map(|l| l.id).collect();
         let (_d, p) = progress(&all);
-        assert_eq!(after(level("6c").unwrap(), LevelOutcome::Pass, &p), Next::Done);
+        assert_eq!(
+            after(level("6c").unwrap(), LevelOutcome::Pass, &p),
+            Next::Done
+        );
     }
 
     #[test]
     fn only_sources_of_the_current_challenge_matter() {
         let w = Path::new("/w");
         let l = level("3b").unwrap();
-        assert!(matters(Path::new("/w/challenges/broadcast/src/main.rs"), w, l));
-        assert!(matters(Path::new("/w/challenges/broadcast/Cargo.toml"), w, l));
+        assert!(matters(
+            Path::new("/w/challenges/broadcast/src/main.rs"),
+            w,
+            l
+        ));
+        assert!(matters(
+            Path::new("/w/challenges/broadcast/Cargo.toml"),
+            w,
+            l
+        ));
         assert!(!matters(Path::new("/w/challenges/echo/src/main.rs"), w, l));
-        assert!(!matters(Path::new("/w/challenges/broadcast/target/x.rs"), w, l));
-        assert!(!matters(Path::new("/w/challenges/broadcast/src/.main.rs.swp"), w, l));
-        assert!(!matters(Path::new("/w/challenges/broadcast/src/main.rs~"), w, l));
+        assert!(!matters(
+            Path::new("/w/challenges/broadcast/target/x.rs"),
+            w,
+            l
+        ));
+        assert!(!matters(
+            Path::new("/w/challenges/broadcast/src/.main.rs.swp"),
+            w,
+            l
+        ));
+        assert!(!matters(
+            Path::new("/w/challenges/broadcast/src/main.rs~"),
+            w,
+            l
+        ));
         assert!(!matters(Path::new("/w/runs/3b/x/verdict.json"), w, l));
     }
 }

@@ -56,9 +56,8 @@ mod tests {
         let mut pass = Verdict::new(
             "3d",
             EngineName::Builtin,
-            vec![Check::valid("budget", "within").with_figure(
-                Figure::new("msgs-per-op (servers)", "7.4").with_limit("< 30", true),
-            )],
+            vec![Check::valid("budget", "within")
+                .with_figure(Figure::new("msgs-per-op (servers)", "7.4").with_limit("< 30", true))],
         );
         pass.run_dir = Some("runs/3d/x".into());
         pass.seconds = Some(31.2);

@@ -66,7 +66,10 @@ fn testcase(w: &mut Writer<Cursor<Vec<u8>>>, r: &LevelResult) {
     };
     let mut problem = BytesStart::new(tag);
     let message = r.diagnosis().unwrap_or_default();
-    problem.push_attribute(("message", clean(message.lines().next().unwrap_or("")).as_str()));
+    problem.push_attribute((
+        "message",
+        clean(message.lines().next().unwrap_or("")).as_str(),
+    ));
     problem.push_attribute(("type", kind));
     let _ = w.write_event(Event::Start(problem));
     let body: String = match &r.error {
@@ -109,8 +112,11 @@ mod tests {
     use quick_xml::Reader;
     use std::time::Duration;
 
-    /// Parses the XML back: (testcase name, failure/error tag, its message, its text).
-    fn parse(xml: &str) -> (Vec<(String, Option<(String, String, String)>)>, (u32, u32, u32)) {
+    /// A test case read back: its name, and its failure or error (tag, message, text).
+    type Case = (String, Option<(String, String, String)>);
+
+    /// Parses the XML back: the test cases, and the suite's (tests, failures, errors).
+    fn parse(xml: &str) -> (Vec<Case>, (u32, u32, u32)) {
         let mut reader = Reader::from_str(xml);
         let mut cases = Vec::new();
         let mut totals = (0, 0, 0);
@@ -135,7 +141,8 @@ mod tests {
                     tag @ (b"failure" | b"error") => {
                         text.clear();
                         let tag = String::from_utf8_lossy(tag).into_owned();
-                        cases.last_mut().unwrap().1 = Some((tag, attr(&e, "message"), String::new()));
+                        cases.last_mut().unwrap().1 =
+                            Some((tag, attr(&e, "message"), String::new()));
                     }
                     _ => {}
                 },
@@ -193,6 +200,9 @@ mod tests {
         assert!(body.contains("node said \u{FFFD}[31m]]> oops"), "{body}");
         assert!(body.contains("Hints:"), "{body}");
         let (tag, message, _) = cases[2].1.clone().unwrap();
-        assert_eq!((tag.as_str(), message.as_str()), ("error", "could not run cargo"));
+        assert_eq!(
+            (tag.as_str(), message.as_str()),
+            ("error", "could not run cargo")
+        );
     }
 }
