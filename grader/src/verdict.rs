@@ -221,12 +221,16 @@ impl Verdict {
         }
     }
 
-    /// A run that failed while the machine stalled is inconclusive, not the node's failure. A
-    /// run that passed despite a stall passes: the stall could only have hurt it.
+    /// A run that failed while the machine stalled is inconclusive when a stall could explain
+    /// every failing check: latency budgets, and operations that timed out (availability,
+    /// stats). A wrong answer, a duplicate id or a cycle is the node's whatever the machine did.
+    /// A run that passed despite a stall passes: the stall could only have hurt it.
     pub fn outcome(&self) -> Outcome {
+        const TIMING: [&str; 3] = ["budget", "availability", "stats"];
         if self.passed() {
             Outcome::Pass
-        } else if self.stall.is_some() {
+        } else if self.stall.is_some() && self.failures().all(|c| TIMING.contains(&c.name.as_str()))
+        {
             Outcome::Inconclusive
         } else {
             Outcome::Fail
@@ -385,11 +389,20 @@ mod json_tests {
             lag_ms: 800,
             at_s: 4.2,
         });
-        let mut failed = Verdict::new("1", EngineName::Builtin, vec![Check::invalid("w", "x")]);
+        let mut failed = Verdict::new(
+            "3d",
+            EngineName::Builtin,
+            vec![Check::invalid("budget", "maximum latency 1677 ms")],
+        );
         assert_eq!(failed.outcome(), Outcome::Fail);
         failed.stall = stall;
         assert_eq!(failed.outcome(), Outcome::Inconclusive);
         assert!(failed.headline().contains("stalled for 800 ms at 4.2 s"));
+        // A wrong answer is the node's, stall or not.
+        failed
+            .checks
+            .push(Check::invalid("workload", "an echo came back wrong"));
+        assert_eq!(failed.outcome(), Outcome::Fail);
         let mut passed = Verdict::new("1", EngineName::Builtin, vec![Check::valid("w", "x")]);
         passed.stall = stall;
         assert_eq!(passed.outcome(), Outcome::Pass);

@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn a_level_is_as_bad_as_its_worst_run() {
         let ok = vec![Check::valid("workload", "fine")];
-        let bad = vec![Check::invalid("workload", "G0")];
+        let bad = vec![Check::invalid("availability", "3 transactions timed out")];
         assert_eq!(
             result(&[ok.clone(), ok.clone()]).outcome(),
             LevelOutcome::Pass

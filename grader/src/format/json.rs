@@ -70,7 +70,7 @@ mod tests {
         let mut stalled = Verdict::new(
             "6b",
             EngineName::Builtin,
-            vec![Check::invalid("workload", "G0").with_details(["a cycle".to_owned()])],
+            vec![Check::invalid("availability", "3 timed out").with_details(["op 7".to_owned()])],
         );
         stalled.run_label = Some("with partitions".into());
         stalled.stall = Some(Stall {
