@@ -104,46 +104,52 @@ fn repeat_runs_the_level_again_and_passes_only_if_every_run_passes() {
     assert!(stdout.contains("2 of 2 runs passed"), "{}", text(&passing));
 }
 
-/// An instructor's class of three: a missing executable, a clone that does not compile, a node
-/// that exits at once. Each gets a verdict.json naming the student, the gradebook has a row per
-/// student, a second run resumes (grades nothing again), and the student's clone is left as it was.
+/// An instructor's class of four: a missing executable, a clone that does not compile, a node
+/// that exits at once, and a clone whose node builds (in the shared target) and exits at once.
+/// Each gets a verdict.json naming the student, the gradebook has a row per student, a second run
+/// resumes (grades nothing again), and the students' clones are left as they were.
 #[test]
 fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
-    let clone = dir.path().join("bob");
-    std::fs::create_dir_all(clone.join("challenges/echo/src")).unwrap();
-    std::fs::write(
-        clone.join("Cargo.toml"),
-        "[workspace]\nmembers = [\"challenges/echo\"]\nresolver = \"2\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        clone.join("challenges/echo/Cargo.toml"),
-        "[package]\nname = \"echo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        clone.join("challenges/echo/src/main.rs"),
-        "fn main() { nope }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        clone.join("Cargo.lock"),
-        "version = 4\n\n[[package]]\nname = \"echo\"\nversion = \"0.1.0\"\n",
-    )
-    .unwrap();
+    // Clones with no dependencies, so that they build in a second.
+    let clone = |name: &str, main: &str| {
+        let clone = dir.path().join(name);
+        std::fs::create_dir_all(clone.join("challenges/echo/src")).unwrap();
+        let files = [
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"challenges/echo\"]\nresolver = \"2\"\n",
+            ),
+            (
+                "challenges/echo/Cargo.toml",
+                "[package]\nname = \"echo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("challenges/echo/src/main.rs", main),
+            (
+                "Cargo.lock",
+                "version = 4\n\n[[package]]\nname = \"echo\"\nversion = \"0.1.0\"\n",
+            ),
+        ];
+        for (path, text) in files {
+            std::fs::write(clone.join(path), text).unwrap();
+        }
+        clone
+    };
+    let bob = clone("bob", "fn main() { nope }\n");
+    let dee = clone("dee", "fn main() { std::process::exit(3) }\n");
     let listing = |p: &std::path::Path| {
         let mut names: Vec<_> = walk(p);
         names.sort();
         names
     };
-    let before = listing(&clone);
+    let before = (listing(&bob), listing(&dee));
     let exits = support::test_node("exits-at-start");
     let roster = dir.path().join("roster.csv");
     std::fs::write(
         &roster,
         format!(
-            "student,kind,path\n# a comment\nada,bin,/no/such/node\nbob,workspace,bob\ncy,bin,{}\n",
+            "student,kind,path\n# a comment\nada,bin,/no/such/node\nbob,workspace,bob\n\
+             cy,bin,{}\ndee,workspace,dee\n",
             exits.display()
         ),
     )
@@ -162,19 +168,20 @@ fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
     let gradebook = std::fs::read_to_string(out_dir.join("gradebook.csv")).unwrap();
     let mut rows: Vec<_> = gradebook.lines().skip(1).collect();
     rows.sort();
-    assert_eq!(rows.len(), 3, "{gradebook}");
+    assert_eq!(rows.len(), 4, "{gradebook}");
     assert!(
         gradebook.starts_with("student,level,outcome,passed,"),
         "{gradebook}"
     );
-    for (row, student) in rows.iter().zip(["ada", "bob", "cy"]) {
+    for (row, student) in rows.iter().zip(["ada", "bob", "cy", "dee"]) {
         assert!(
             row.starts_with(&format!("{student},1,fail,false,")),
             "{row}"
         );
     }
     assert!(rows[1].contains("does not compile"), "{}", rows[1]);
-    for student in ["ada", "bob", "cy"] {
+    assert!(rows[3].contains("exited with status 3"), "{}", rows[3]);
+    for student in ["ada", "bob", "cy", "dee"] {
         let verdicts = walk(&out_dir.join("runs").join(student));
         let json = verdicts
             .iter()
@@ -185,11 +192,18 @@ fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
         assert_eq!(v["label"], student);
         assert_eq!(v["outcome"], "fail");
         assert_eq!(v["schema_version"], 1);
+        if student == "dee" {
+            // Built in the shared target, graded from its own copy of the executable.
+            let bin = v["binary"].as_str().unwrap();
+            let nodes = out_dir.canonicalize().unwrap().join("target/nodes");
+            assert!(bin.starts_with(nodes.to_str().unwrap()), "{bin}");
+            assert!(v["workspace"].as_str().unwrap().ends_with("dee"), "{v}");
+        }
     }
     assert_eq!(
-        listing(&clone),
+        (listing(&bob), listing(&dee)),
         before,
-        "the student's clone was written into"
+        "a student's clone was written into"
     );
 
     let again = grader(&args);
