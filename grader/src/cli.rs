@@ -268,17 +268,17 @@ fn grade_level(args: GradeArgs) -> ExitCode {
     let started = std::time::Instant::now();
     let graded = grade::grade(&request, &mut progress);
     drop(display);
-    let verdicts = match graded {
-        Ok(verdicts) => verdicts,
+    let (verdicts, error) = match graded {
+        Ok(verdicts) => (verdicts, None),
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            (Vec::new(), Some(e.to_string()))
         }
     };
     let result = crate::course::LevelResult {
         level,
         verdicts,
-        error: None,
+        error,
         wall: started.elapsed(),
     };
     if args.format == crate::format::Format::Text {

@@ -143,7 +143,8 @@ fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
         names
     };
     let before = (listing(&bob), listing(&dee));
-    let exits = support::test_node("exits-at-start");
+    // A node that exits at once, with nothing to build.
+    let exits = std::path::Path::new("/usr/bin/false");
     let roster = dir.path().join("roster.csv");
     std::fs::write(
         &roster,
@@ -180,6 +181,7 @@ fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
         );
     }
     assert!(rows[1].contains("does not compile"), "{}", rows[1]);
+    assert!(rows[2].contains("exited with status 1"), "{}", rows[2]);
     assert!(rows[3].contains("exited with status 3"), "{}", rows[3]);
     for student in ["ada", "bob", "cy", "dee"] {
         let verdicts = walk(&out_dir.join("runs").join(student));
