@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::history::OpType;
+use crate::history::{Op, OpType, Process};
 
 /// Where a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +118,17 @@ impl RunStatus {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Follows the history as it is written: client completions are counted, the nemesis'
+    /// operations move the phase in and out of a partition.
+    pub fn recorded(&self, op: &Op) {
+        match (&op.process, op.f.as_str()) {
+            (Process::Client(_), _) => self.completed(op.kind),
+            (Process::Nemesis, "start-partition") => self.set_phase(Phase::Partition),
+            (Process::Nemesis, "stop-partition") => self.set_phase(Phase::Ops),
+            _ => {}
+        }
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         let phase = Phase::ALL
             .get(self.phase.load(Ordering::Relaxed) as usize)
@@ -138,6 +149,7 @@ impl RunStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     #[test]
     fn counts_completions_by_kind_and_restarts_with_a_schedule() {
@@ -158,6 +170,15 @@ mod tests {
         assert_eq!(snap.phase, Phase::Ops);
         assert_eq!(snap.planned, Duration::from_secs(20));
         s.set_phase(Phase::FinalReads);
+        s.recorded(&Op::new(
+            OpType::Info,
+            Process::Nemesis,
+            "start-partition",
+            Value::Nil,
+        ));
+        assert_eq!(s.snapshot().phase, Phase::Partition);
+        s.recorded(&Op::new(OpType::Ok, Process::Client(3), "read", Value::Nil));
+        assert_eq!(s.snapshot().ok, 3);
         s.start_schedule(Duration::from_secs(5));
         assert_eq!(s.snapshot().ok, 0);
     }

@@ -336,12 +336,7 @@ impl Interpreter {
         op.time = self.time();
         op.index = self.history.len();
         if let Some(s) = &self.status {
-            match (&op.process, op.f.as_ref()) {
-                (Process::Client(_), _) => s.completed(op.kind),
-                (Process::Nemesis, "start-partition") => s.set_phase(Phase::Partition),
-                (Process::Nemesis, "stop-partition") => s.set_phase(Phase::Ops),
-                _ => {}
-            }
+            s.recorded(&op);
         }
         self.history.push(op);
     }
