@@ -32,6 +32,12 @@ pub enum BuildError {
     /// The package built but produced no executable.
     #[error("`{package}` built, but cargo reported no executable for it")]
     NoExecutable { package: String },
+    /// The executable could not be copied out of a shared target folder.
+    #[error("could not copy the built node to {path}: {source}")]
+    Copy {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Where the workspace is: the folder holding the root `Cargo.toml` with `grader/` in it.
@@ -39,20 +45,88 @@ pub enum BuildError {
 /// Looks upward from the current folder first (a learner's checkout, or a student's clone an
 /// instructor is in), then falls back to where this grader was compiled.
 pub fn workspace_root() -> PathBuf {
+    workspace_from_cwd().unwrap_or_else(built_from)
+}
+
+/// The course workspace the current folder is in, if it is in one.
+pub fn workspace_from_cwd() -> Option<PathBuf> {
     let is_root = |dir: &Path| dir.join("Cargo.toml").is_file() && dir.join("grader").is_dir();
-    if let Ok(cwd) = std::env::current_dir() {
-        if let Some(found) = cwd.ancestors().find(|d| is_root(d)) {
-            return found.to_path_buf();
-        }
-    }
+    let cwd = std::env::current_dir().ok()?;
+    cwd.ancestors().find(|d| is_root(d)).map(Path::to_path_buf)
+}
+
+/// The checkout this grader was compiled in.
+pub fn built_from() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// The commit checked out in the git repository holding `dir`, if any.
+pub fn git_commit(dir: &Path) -> Option<String> {
+    let out = Command::new("git")
+        .args(["rev-parse", "--verify", "HEAD"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let commit = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (out.status.success() && commit.len() >= 40).then_some(commit)
+}
+
+/// Builds with `CARGO_TARGET_DIR=target_dir` when given. Many workspaces sharing one target
+/// folder build the same package names into the same `release/` paths, so the build and the copy
+/// of its executable (next to the target folder, under `nodes/<hash of the workspace>/`) happen
+/// under one lock: no student's node is graded from another's build.
+pub fn build_node_in(
+    workspace: &Path,
+    package: &str,
+    target_dir: Option<&Path>,
+) -> Result<PathBuf, BuildError> {
+    let Some(target_dir) = target_dir else {
+        return build_node(workspace, package);
+    };
+    static SHARED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    let built = build_node_with(workspace, package, Some(target_dir))?;
+    let key = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(workspace.to_string_lossy().as_bytes());
+        digest
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let name = built
+        .file_name()
+        .map_or_else(|| package.into(), |n| n.to_owned());
+    let dir = target_dir.join("nodes").join(key);
+    let copy = dir.join(name);
+    let io = |source| BuildError::Copy {
+        path: copy.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    // Copy then rename, so that a node still running from an earlier copy is never overwritten.
+    let partial = copy.with_extension("partial");
+    std::fs::copy(&built, &partial).map_err(io)?;
+    std::fs::rename(&partial, &copy).map_err(io)?;
+    Ok(copy)
+}
+
 /// Builds `package` in release mode inside `workspace` and returns the path of its executable.
 pub fn build_node(workspace: &Path, package: &str) -> Result<PathBuf, BuildError> {
-    let mut executables = build_executables(workspace, package)?;
+    build_node_with(workspace, package, None)
+}
+
+fn build_node_with(
+    workspace: &Path,
+    package: &str,
+    target_dir: Option<&Path>,
+) -> Result<PathBuf, BuildError> {
+    let mut executables = build_executables_with(workspace, package, target_dir)?;
     match executables.len() {
         0 => Err(BuildError::NoExecutable {
             package: package.to_owned(),
@@ -66,6 +140,14 @@ pub fn build_executables(
     workspace: &Path,
     package: &str,
 ) -> Result<Vec<(String, PathBuf)>, BuildError> {
+    build_executables_with(workspace, package, None)
+}
+
+fn build_executables_with(
+    workspace: &Path,
+    package: &str,
+    target_dir: Option<&Path>,
+) -> Result<Vec<(String, PathBuf)>, BuildError> {
     if !workspace.is_dir() {
         return Err(BuildError::NoWorkspace(workspace.to_path_buf()));
     }
@@ -78,7 +160,11 @@ pub fn build_executables(
         return Err(not_a_workspace("it has no Cargo.toml"));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut child = Command::new(&cargo)
+    let mut command = Command::new(&cargo);
+    if let Some(dir) = target_dir {
+        command.env("CARGO_TARGET_DIR", dir);
+    }
+    let mut child = command
         .args([
             "build",
             "--release",

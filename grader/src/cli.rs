@@ -2,7 +2,8 @@
 //!
 //! Exit codes are part of the interface, for learners' scripts and instructors' batch grading:
 //! 0 the level passed, 1 it failed (including a node that does not compile), 2 a usage or
-//! environment problem (an unknown level, a missing binary, no cargo).
+//! environment problem (an unknown level, a missing binary, no cargo), 3 inconclusive: the
+//! grader's machine stalled during a failing run, and its automatic rerun stalled too.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +81,13 @@ struct GradeArgs {
     /// With --engine sim: try N seeds (in parallel), stopping at the first that fails.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     seeds: u32,
+    /// Who the submission is (a student's name): written into verdict.json.
+    #[arg(long, value_name = "NAME")]
+    label: Option<String>,
+
+    /// text (the default), json (grader/schema/grading.schema.json) or junit (JUnit XML).
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    format: crate::format::Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +136,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         runs_dir: Option<PathBuf>,
     },
+    /// Grade every level (or a range such as 3a..3e, or --todo), several at once, and show a
+    /// summary table.
+    All(crate::course::commands::AllArgs),
+    /// Grade a class: every submission of a roster (CSV `student,kind,path`) on the chosen
+    /// levels, into one gradebook CSV; resumable.
+    Batch(crate::course::batch::BatchArgs),
+    /// Regrade the current level on every save under its challenge folder; move on when it passes.
+    Watch(crate::course::watch::WatchArgs),
 }
 
 /// Parses the command line and runs it.
@@ -149,6 +165,9 @@ pub fn run() -> ExitCode {
             open,
             runs_dir,
         }) => report_page(run, open, runs_dir),
+        Some(Command::All(args)) => crate::course::commands::all(args),
+        Some(Command::Batch(args)) => crate::course::batch::run(args),
+        Some(Command::Watch(args)) => crate::course::watch::run(args),
         None => grade_level(cli.grade),
     }
 }
@@ -347,7 +366,7 @@ pub fn list(progress: &Progress) -> String {
 
 fn grade_level(args: GradeArgs) -> ExitCode {
     let name = args.level.unwrap_or_default();
-    let workspace = args.workspace.unwrap_or_else(crate::build::workspace_root);
+    let (workspace, own) = crate::course::commands::workspace(args.workspace);
     let level = match level_names::resolve(&name, &Progress::load(&workspace)) {
         Ok(level) => level,
         Err(e) => return unknown_level(&e),
@@ -376,6 +395,7 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         (None, true) => NodeSource::Solution,
         (None, false) => NodeSource::Learner,
     };
+    let display = crate::course::display::Display::new();
     let request = Request {
         level,
         node,
@@ -386,55 +406,75 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         engine,
         seed: args.seed,
         seeds: args.seeds,
+        context: grade::Context {
+            label: args.label,
+            status: Some(display.add(level)),
+            ..grade::Context::default()
+        },
     };
-    let mut progress = |msg: &str| eprintln!("grader: {msg}");
+    let mut progress = |msg: &str| display.note(msg);
+    let started = std::time::Instant::now();
     // A plain `grader <level>` simulates a few seeds before the real-time run (course.md).
     let plain = args.engine.is_none()
         && std::env::var(maelstrom::ENGINE_ENV).map_or(true, |e| e.trim().is_empty())
         && request.repeat == 1;
-    let result = match plain.then(|| grade::precheck(&request, &mut progress)) {
+    let mut real_time_skipped = false;
+    let graded = match plain.then(|| grade::precheck(&request, &mut progress)) {
         Some(Ok(Some(failed))) => {
-            for v in &failed {
-                println!("{}", report::render(level, v));
-            }
+            real_time_skipped = true;
+            Ok(failed)
+        }
+        Some(Err(e)) => Err(e),
+        Some(Ok(None)) | None => grade::grade(&request, &mut progress),
+    };
+    drop(display);
+    let (verdicts, error) = match graded {
+        Ok(verdicts) => (verdicts, None),
+        Err(e) => {
+            eprintln!("error: {e}");
+            (Vec::new(), Some(e.to_string()))
+        }
+    };
+    let result = crate::course::LevelResult {
+        level,
+        verdicts,
+        error,
+        wall: started.elapsed(),
+    };
+    if args.format == crate::format::Format::Text {
+        for v in &result.verdicts {
+            println!("{}", report::render(level, v));
+        }
+        if result.verdicts.len() > 1 {
+            println!("{}", report::render_summary(level, &result.verdicts));
+        }
+        if real_time_skipped {
             println!(
                 "The real-time run was skipped: the simulation already fails. Replay the failing \
                  seed with the command above, fix, and run `cargo run -p grader -- {}` again.",
                 level.id
             );
-            return ExitCode::from(1);
         }
-        Some(Err(e)) => Err(e),
-        Some(Ok(None)) | None => grade::grade(&request, &mut progress),
-    };
-    match result {
-        Ok(verdicts) => {
-            for v in &verdicts {
-                println!("{}", report::render(level, v));
-            }
-            if verdicts.len() > 1 {
-                println!("{}", report::render_summary(level, &verdicts));
-            }
-            if verdicts.iter().all(|v| v.passed()) {
-                // Only a real-time run is the verdict of record that progress remembers.
-                if request.node == NodeSource::Learner && request.engine != Engine::Sim {
-                    celebrate(&request);
-                }
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) if e.is_node_failure() => {
-            println!("FAIL  level {} · {}", level.id, level.title);
-            println!("  ✗ build: {e}");
-            ExitCode::from(1)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
+    } else {
+        crate::course::commands::print(args.format, std::slice::from_ref(&result));
+    }
+    let outcome = result.outcome();
+    // Only the learner's own node in their own workspace counts towards their progress (an
+    // instructor grading a student's clone writes nothing into it), and only a real-time run is
+    // the verdict of record.
+    let of_record = request.engine != Engine::Sim && !real_time_skipped;
+    if outcome == crate::course::LevelOutcome::Pass
+        && request.node == NodeSource::Learner
+        && own
+        && of_record
+    {
+        if args.format == crate::format::Format::Text {
+            celebrate(&request);
+        } else {
+            crate::course::commands::record_passes(&request.workspace, &[result]);
         }
     }
+    ExitCode::from(outcome.exit_code())
 }
 
 #[cfg(test)]

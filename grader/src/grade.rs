@@ -5,15 +5,17 @@
 //! an instructor's batch script can all drive it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::build::{self, BuildError};
 use crate::builtin::{self, EngineError};
 use crate::checkers;
+use crate::live::{Phase, RunStatus};
 use crate::maelstrom::{self, Decision, Engine, EngineUnavailable};
 use crate::manifest::{Budget, Level};
 use crate::options::{OptionsError, TestOptions};
-use crate::verdict::{EngineName, Verdict};
+use crate::verdict::{Check, EngineName, Outcome, Subject, Verdict};
 
 /// Which node to grade.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +47,20 @@ pub struct Request {
     /// seeds to try (`--seeds`; the first failing one is reported).
     pub seed: Option<u64>,
     pub seeds: u32,
+    /// Who it is for and how it is watched (batch and course-wide grading set these).
+    pub context: Context,
+}
+
+/// What a grading carries beyond the node and the level: set by `grader all`, `batch`, `watch`.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Who the submission is (`--label`): written into `verdict.json`.
+    pub label: Option<String>,
+    /// A `CARGO_TARGET_DIR` shared by many workspaces (batch grading builds every student's
+    /// dependencies once). The built executable is then copied out before the next build.
+    pub target_dir: Option<PathBuf>,
+    /// Where a live display reads the run's phase and operation counts.
+    pub status: Option<Arc<RunStatus>>,
 }
 
 /// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
@@ -100,7 +116,61 @@ pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf
         NodeSource::Solution => solution,
     };
     progress(&format!("building {package} (release)…"));
-    Ok(build::build_node(&request.workspace, &package)?)
+    if let Some(s) = &request.context.status {
+        s.set_phase(Phase::Building);
+    }
+    Ok(build::build_node_in(
+        &request.workspace,
+        &package,
+        request.context.target_dir.as_deref(),
+    )?)
+}
+
+/// What was graded, and for whom, for `verdict.json`.
+fn subject(request: &Request, bin: Option<&Path>) -> Subject {
+    let built = !matches!(request.node, NodeSource::Binary(_));
+    let repo = match (&request.node, bin) {
+        (NodeSource::Binary(path), _) => path.parent().map(Path::to_path_buf),
+        _ => Some(request.workspace.clone()),
+    };
+    Subject {
+        label: request.context.label.clone(),
+        binary: bin.map(Path::to_path_buf).or_else(|| match &request.node {
+            NodeSource::Binary(p) => Some(p.clone()),
+            _ => None,
+        }),
+        workspace: built.then(|| request.workspace.clone()),
+        commit: repo.as_deref().and_then(build::git_commit),
+    }
+}
+
+/// A node that does not compile still gets a run folder and a `verdict.json`, so that no
+/// submission silently drops out of an instructor's script.
+fn build_failure(
+    request: &Request,
+    runs_dir: &Path,
+    error: &GradeError,
+) -> Result<Verdict, GradeError> {
+    let run_dir = new_run_dir(runs_dir, request.level.id)?;
+    let (summary, messages) = match error {
+        GradeError::Build(BuildError::Compile { package, messages }) => {
+            (format!("`{package}` does not compile"), messages.as_str())
+        }
+        other => (other.to_string(), ""),
+    };
+    const MAX_LINES: usize = 200;
+    let check = Check::invalid("build", summary).with_details(
+        messages
+            .lines()
+            .take(MAX_LINES)
+            .map(str::to_owned)
+            .collect::<Vec<_>>(),
+    );
+    let mut verdict = Verdict::new(request.level.id, EngineName::Builtin, vec![check]);
+    verdict.run_dir = Some(run_dir.clone());
+    verdict.subject = subject(request, None);
+    write_verdict(request.level, &verdict, &run_dir);
+    Ok(verdict)
 }
 
 /// Grades the level: every run, `repeat` times, each judged on its own.
@@ -123,11 +193,16 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
         Decision::Maelstrom(install) => progress(&format!("using Maelstrom at {install}")),
         Decision::Builtin { .. } | Decision::Sim => {}
     }
-    let bin = resolve_node(request, progress)?;
     let runs_dir = request
         .runs_dir
         .clone()
         .unwrap_or_else(|| request.workspace.join("runs"));
+    let bin = match resolve_node(request, progress) {
+        Ok(bin) => bin,
+        Err(e) if e.is_node_failure() => return Ok(vec![build_failure(request, &runs_dir, &e)?]),
+        Err(e) => return Err(e),
+    };
+    let subject = subject(request, Some(&bin));
     let mut verdicts = Vec::new();
     for attempt in 1..=request.repeat.max(1) {
         for run in level.runs {
@@ -144,14 +219,22 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
             } else {
                 level.budget
             };
-            let run_dir = new_run_dir(&runs_dir, level.id)?;
             let label = run_label(request, run.label, attempt);
             let simulated = decision == Decision::Sim;
             announce(progress, level, &label, &bin, &opts, simulated);
-            let mut verdict = match &decision {
-                Decision::Builtin { .. } => run_builtin(level, &opts, &budget, &bin, &run_dir)?,
+            let (mut verdict, run_dir) = match &decision {
+                Decision::Builtin { .. } => {
+                    let run = BuiltinRun {
+                        level,
+                        opts: &opts,
+                        budget: &budget,
+                        bin: &bin,
+                        runs_dir: &runs_dir,
+                        status: request.context.status.as_ref(),
+                    };
+                    run.judge_rerunning_a_stall(progress, &label, &subject)?
+                }
                 Decision::Sim => {
-                    let _ = std::fs::remove_dir(&run_dir);
                     let search = SeedSearch {
                         level,
                         opts: &opts,
@@ -167,20 +250,25 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                             replay_command(request, seed)
                         ));
                     }
-                    verdict
+                    let run_dir = match &verdict.run_dir {
+                        Some(dir) => dir.clone(),
+                        None => new_run_dir(&runs_dir, level.id)?,
+                    };
+                    (verdict, run_dir)
                 }
                 Decision::Maelstrom(install) => {
                     let run = crate::manifest::Run {
                         label: run.label,
                         flags: &flags,
                     };
+                    let run_dir = new_run_dir(&runs_dir, level.id)?;
                     let progress = maelstrom::Progress::Condensed;
                     let mut verdict =
                         maelstrom::run(install, level, &run, &bin, &run_dir, progress)?;
                     if request.partition {
                         verdict.checks.retain(|c| c.name != "budget");
                     }
-                    verdict
+                    (verdict, run_dir)
                 }
             };
             verdict.run_label = (!label.is_empty()).then_some(label);
@@ -189,8 +277,8 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                     "correct despite partitions (this re-check has no efficiency budget)".into(),
                 );
             }
-            let run_dir = verdict.run_dir.clone().unwrap_or(run_dir);
             verdict.latest = point_latest(&run_dir);
+            verdict.subject = subject.clone();
             crate::html_report::attach(&mut verdict, &run_dir);
             write_verdict(level, &verdict, &run_dir);
             progress(&format!(
@@ -250,6 +338,59 @@ pub fn precheck(
             Ok(None)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// One run of a level on the builtin engine.
+struct BuiltinRun<'a> {
+    level: &'a Level,
+    opts: &'a TestOptions,
+    budget: &'a Budget,
+    bin: &'a Path,
+    runs_dir: &'a Path,
+    status: Option<&'a Arc<RunStatus>>,
+}
+
+impl BuiltinRun<'_> {
+    /// Runs and judges; a run the machine made inconclusive keeps its folder and verdict, and
+    /// is run once more: the second verdict is the one that counts, inconclusive or not.
+    fn judge_rerunning_a_stall(
+        &self,
+        progress: Progress<'_>,
+        label: &str,
+        subject: &Subject,
+    ) -> Result<(Verdict, PathBuf), GradeError> {
+        let run_dir = new_run_dir(self.runs_dir, self.level.id)?;
+        let mut first = self.judge(&run_dir)?;
+        let Some(stall) = first
+            .stall
+            .filter(|_| first.outcome() == Outcome::Inconclusive)
+        else {
+            return Ok((first, run_dir));
+        };
+        progress(&format!(
+            "the machine stalled for {} ms at {:.1} s, so this run ({}) is inconclusive: \
+             running it once more…",
+            stall.lag_ms,
+            stall.at_s,
+            run_dir.display()
+        ));
+        first.run_label = Some(join_label(label, "inconclusive, rerun"));
+        first.subject = subject.clone();
+        write_verdict(self.level, &first, &run_dir);
+        let run_dir = new_run_dir(self.runs_dir, self.level.id)?;
+        Ok((self.judge(&run_dir)?, run_dir))
+    }
+
+    fn judge(&self, run_dir: &Path) -> Result<Verdict, GradeError> {
+        run_builtin_observed(
+            self.level,
+            self.opts,
+            self.budget,
+            self.bin,
+            run_dir,
+            self.status,
+        )
     }
 }
 
@@ -328,9 +469,35 @@ pub fn run_builtin(
     bin: &Path,
     run_dir: &Path,
 ) -> Result<Verdict, GradeError> {
+    run_builtin_observed(level, opts, budget, bin, run_dir, None)
+}
+
+/// [`run_builtin`], keeping a live display's `status` up to date.
+pub fn run_builtin_observed(
+    level: &Level,
+    opts: &TestOptions,
+    budget: &Budget,
+    bin: &Path,
+    run_dir: &Path,
+    status: Option<&Arc<RunStatus>>,
+) -> Result<Verdict, GradeError> {
     let started = Instant::now();
-    let record = builtin::run(opts, bin, run_dir)?;
-    // A stub's "TODO: …" answers lead the report: they say, in the stub's words, what is left.
+    let record = builtin::run_observed(opts, bin, run_dir, &|_| {}, status.cloned())?;
+    if let Some(s) = status {
+        s.set_phase(Phase::Checking);
+    }
+    let mut verdict = Verdict::new(level.id, EngineName::Builtin, judge(opts, budget, &record));
+    verdict.run_dir = Some(run_dir.to_path_buf());
+    verdict.seconds = Some(started.elapsed().as_secs_f64());
+    verdict.stall = record.stall;
+    verdict.scheduler_lag_ms = record.worst_lag_ms;
+    Ok(verdict)
+}
+
+/// The checks of one builtin or simulated run: a stub's "TODO: …" answers first (they say, in
+/// the stub's words, what is left), then the node diagnoses, then the checkers — unless the run
+/// was aborted, leaving nothing to judge.
+fn judge(opts: &TestOptions, budget: &Budget, record: &builtin::RunRecord) -> Vec<Check> {
     let mut checks: Vec<_> = crate::unfinished::check(&record.history)
         .into_iter()
         .collect();
@@ -343,10 +510,7 @@ pub fn run_builtin(
             &record.net,
         ));
     }
-    let mut verdict = Verdict::new(level.id, EngineName::Builtin, checks);
-    verdict.run_dir = Some(run_dir.to_path_buf());
-    verdict.seconds = Some(started.elapsed().as_secs_f64());
-    Ok(verdict)
+    checks
 }
 
 /// One run in virtual time with `seed`, judged by the checkers.
@@ -360,16 +524,7 @@ pub fn run_sim(
 ) -> Result<Verdict, GradeError> {
     let started = Instant::now();
     let record = builtin::simulate(opts, bin, run_dir, seed)?;
-    let mut checks = record.node_checks.clone();
-    if !record.aborted {
-        checks.extend(checkers::evaluate(
-            opts,
-            budget,
-            &record.history,
-            &record.net,
-        ));
-    }
-    let mut verdict = Verdict::new(level.id, EngineName::Sim, checks);
+    let mut verdict = Verdict::new(level.id, EngineName::Sim, judge(opts, budget, &record));
     verdict.run_dir = Some(run_dir.to_path_buf());
     verdict.seconds = Some(started.elapsed().as_secs_f64());
     verdict.seed = Some(seed);
@@ -524,6 +679,7 @@ mod tests {
             engine: Engine::Sim,
             seed: None,
             seeds: 100,
+            context: Context::default(),
         };
         assert_eq!(
             replay_command(&request, 42),

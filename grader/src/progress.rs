@@ -3,7 +3,12 @@
 //! pass can point at the next level — the way rustlings keeps its state file.
 //!
 //! Only passes of the learner's node count: grading the reference solution or another binary says
-//! nothing about the learner's own work.
+//! nothing about the learner's own work, and an instructor grading a student's clone writes
+//! nothing into it.
+//!
+//! `grader all` and a `grader watch` may finish levels at the same moment, so a pass is recorded
+//! under a lock file (`.grader-progress.lock`), merged with what is on disk, and written to a
+//! temporary file renamed over the old one: a reader never sees half a file, and no pass is lost.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::manifest::{Level, LEVELS};
 
 const FILE: &str = ".grader-progress";
+const LOCK: &str = ".grader-progress.lock";
 
 /// The levels passed so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,13 +46,34 @@ impl Progress {
     /// Records a pass and writes the file. Progress is a convenience: failing to save it is
     /// reported by the caller, never fatal.
     pub fn record_pass(&mut self, level: &Level) -> std::io::Result<()> {
-        self.passed.insert(level.id.to_owned());
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        *self = Progress::record_passes(dir, &[level])?;
+        Ok(())
+    }
+
+    /// Records passes in `workspace`'s file, merged with whatever other runs recorded meanwhile,
+    /// and returns the progress now on disk.
+    pub fn record_passes(workspace: &Path, levels: &[&Level]) -> std::io::Result<Progress> {
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(workspace.join(LOCK))?;
+        lock.lock()?;
+        let mut progress = Progress::load(workspace);
+        progress
+            .passed
+            .extend(levels.iter().map(|l| l.id.to_owned()));
         let text: String = LEVELS
             .iter()
-            .filter(|l| self.passed.contains(l.id))
+            .filter(|l| progress.passed.contains(l.id))
             .map(|l| format!("{}\n", l.id))
             .collect();
-        std::fs::write(&self.path, text)
+        let partial = workspace.join(format!("{FILE}.{}.partial", std::process::id()));
+        std::fs::write(&partial, text)?;
+        std::fs::rename(&partial, &progress.path)?;
+        // The lock is released when `lock` is closed.
+        Ok(progress)
     }
 
     /// The first level in course order not passed yet.
@@ -72,6 +99,33 @@ mod tests {
         assert_eq!(again.next().map(|l| l.id), Some("3a"));
         let text = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
         assert_eq!(text, "1\n2\n");
+    }
+
+    #[test]
+    fn concurrent_passes_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        std::thread::scope(|s| {
+            for level in LEVELS {
+                let dir = dir.path();
+                s.spawn(move || {
+                    for _ in 0..5 {
+                        Progress::load(dir).record_pass(level).unwrap();
+                        // A reader in between never sees a torn file.
+                        let text = std::fs::read_to_string(dir.join(FILE)).unwrap_or_default();
+                        assert!(text.is_empty() || text.ends_with('\n'), "{text:?}");
+                    }
+                });
+            }
+        });
+        let p = Progress::load(dir.path());
+        assert!(LEVELS.iter().all(|l| p.has_passed(l)));
+        assert_eq!(p.next(), None);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .collect();
+        assert!(leftovers.is_empty());
     }
 
     #[test]

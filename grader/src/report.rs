@@ -25,7 +25,7 @@ pub fn render_unlevelled(verdict: &Verdict) -> String {
 
 fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
     let mut out = String::new();
-    let outcome = if verdict.passed() { "PASS" } else { "FAIL" };
+    let outcome = verdict.outcome();
     let run = verdict
         .run_label
         .as_deref()
@@ -41,6 +41,26 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
         verdict.engine
     );
 
+    match (outcome, verdict.stall) {
+        (crate::verdict::Outcome::Inconclusive, Some(stall)) => {
+            let _ = writeln!(
+                out,
+                "  ? machine: the grader itself was not scheduled for {} ms at {:.1} s into the \
+                 run (a loaded or suspended machine), so the timeouts and latencies below are \
+                 not the node's. This run does not count either way.",
+                stall.lag_ms, stall.at_s
+            );
+        }
+        (crate::verdict::Outcome::Fail, Some(stall)) => {
+            let _ = writeln!(
+                out,
+                "  note: the machine stalled for {} ms at {:.1} s, but what failed below does \
+                 not depend on timing.",
+                stall.lag_ms, stall.at_s
+            );
+        }
+        _ => {}
+    }
     // The reason: every check that is not valid, worst first; or what passing means.
     let failures: Vec<_> = verdict.failures().collect();
     if failures.is_empty() {

@@ -137,6 +137,53 @@ impl fmt::Display for EngineName {
     }
 }
 
+/// The version of the JSON documents the grader writes (`verdict.json`, `--format json`).
+/// Bumped when a field changes meaning or disappears; adding a field does not bump it. The schema
+/// is `grader/schema/verdict.schema.json`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What was graded, and for whom: instructors' scripts need this to put a verdict in a gradebook.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Subject {
+    /// Who or what the submission is (`--label`, e.g. a student's name).
+    pub label: Option<String>,
+    /// The executable graded (`--bin`, or the one built from the workspace).
+    pub binary: Option<PathBuf>,
+    /// The workspace the node was built in, when it was built.
+    pub workspace: Option<PathBuf>,
+    /// The git commit of the workspace (or of the repository holding `--bin`), when there is one.
+    pub commit: Option<String>,
+}
+
+/// The grader's own machine stopped scheduling it for a while during a run: every timeout and
+/// latency measured around it is wrong, so a failure cannot be blamed on the node.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Stall {
+    /// How late the engine's ticker woke, at worst, in milliseconds.
+    pub lag_ms: u64,
+    /// When, in seconds since the run started.
+    pub at_s: f64,
+}
+
+/// PASS, FAIL, or INCONCLUSIVE (the machine stalled; the grader reruns such a run once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    Inconclusive,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::Inconclusive => "INCONCLUSIVE",
+        })
+    }
+}
+
 /// The verdict on one run of one level.
 /// Serialized as `verdict.json` in every run folder, for instructors' scripts.
 /// Read back by `grader report` (older files lack the newer optional fields).
@@ -168,6 +215,14 @@ pub struct Verdict {
     pub seed: Option<u64>,
     /// The virtual time a simulated run covered, in seconds.
     pub simulated_seconds: Option<f64>,
+    /// What was graded, and for whom.
+    #[serde(flatten)]
+    pub subject: Subject,
+    /// A stall of the grader's machine during the run, large enough to distort it.
+    pub stall: Option<Stall>,
+    /// How late, at worst, the real-time engine's ticker woke during the run (ms): a run with a
+    /// small figure here was not distorted by its machine.
+    pub scheduler_lag_ms: Option<u64>,
 }
 
 impl Verdict {
@@ -185,7 +240,57 @@ impl Verdict {
             flow_excerpt: Vec::new(),
             seed: None,
             simulated_seconds: None,
+            subject: Subject::default(),
+            stall: None,
+            scheduler_lag_ms: None,
         }
+    }
+
+    /// A run that failed while the machine stalled is inconclusive when a stall could explain
+    /// every failing check: latency budgets, and operations that timed out (availability,
+    /// stats). A wrong answer, a duplicate id or a cycle is the node's whatever the machine did.
+    /// A run that passed despite a stall passes: the stall could only have hurt it.
+    pub fn outcome(&self) -> Outcome {
+        const TIMING: [&str; 3] = ["budget", "availability", "stats"];
+        if self.passed() {
+            Outcome::Pass
+        } else if self.stall.is_some() && self.failures().all(|c| TIMING.contains(&c.name.as_str()))
+        {
+            Outcome::Inconclusive
+        } else {
+            Outcome::Fail
+        }
+    }
+
+    /// One line: the outcome, the level, and the first reason (or what passing meant).
+    pub fn headline(&self) -> String {
+        let level = crate::manifest::level(&self.level);
+        let name = level.map_or_else(
+            || format!("level {}", self.level),
+            |l| format!("level {} · {}", l.id, l.title),
+        );
+        let run = self
+            .run_label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        let reason = match (self.outcome(), self.stall, self.failures().next()) {
+            (Outcome::Inconclusive, Some(s), _) => format!(
+                "the grader's machine stalled for {} ms at {:.1} s, so timeouts and latencies \
+                 are not the node's",
+                s.lag_ms, s.at_s
+            ),
+            (_, _, Some(c)) => format!("{}: {}", c.name, c.summary),
+            _ => self.criteria_text().to_owned(),
+        };
+        format!("{} {name}{run}: {reason}", self.outcome())
+    }
+
+    /// What passing means for this run: its own criteria, else its level's.
+    pub fn criteria_text(&self) -> &str {
+        self.criteria.as_deref().unwrap_or_else(|| {
+            crate::manifest::level(&self.level).map_or("every check passed", |l| l.criteria)
+        })
     }
 
     /// The merged validity of every check.
@@ -202,8 +307,25 @@ impl Verdict {
     pub fn to_json(&self) -> serde_json::Value {
         let mut json = serde_json::to_value(self).unwrap_or_default();
         if let Some(map) = json.as_object_mut() {
+            map.insert("schema_version".into(), SCHEMA_VERSION.into());
             map.insert("passed".into(), self.passed().into());
             map.insert("validity".into(), self.validity().to_string().into());
+            map.insert(
+                "outcome".into(),
+                serde_json::to_value(self.outcome()).unwrap_or_default(),
+            );
+            map.insert("headline".into(), self.headline().into());
+            map.insert("criteria".into(), self.criteria_text().into());
+            // A level's only run has no label of its own: say so rather than leave a null.
+            if self.run_label.is_none() {
+                map.insert("run_label".into(), "the level's run".into());
+            }
+            let hints: Vec<&str> = if self.passed() {
+                Vec::new()
+            } else {
+                crate::manifest::level(&self.level).map_or_else(Vec::new, |l| l.hints.to_vec())
+            };
+            map.insert("hints".into(), hints.into());
         }
         json
     }
@@ -275,5 +397,39 @@ mod json_tests {
         assert_eq!(json["validity"], "invalid");
         assert_eq!(json["engine"], "builtin");
         assert_eq!(json["checks"][0]["details"][0], "id 7: 2 times");
+        assert_eq!(json["schema_version"], SCHEMA_VERSION);
+        assert_eq!(json["outcome"], "fail");
+        assert!(json["criteria"].as_str().unwrap().contains("no id"));
+        assert_eq!(json["run_label"], "the level's run");
+        assert!(!json["hints"].as_array().unwrap().is_empty());
+        assert!(json["headline"]
+            .as_str()
+            .unwrap()
+            .starts_with("FAIL level 2 · Unique ID generation: workload: 1 id"));
+    }
+
+    #[test]
+    fn a_failure_during_a_stall_is_inconclusive_but_a_pass_stays_a_pass() {
+        let stall = Some(Stall {
+            lag_ms: 800,
+            at_s: 4.2,
+        });
+        let mut failed = Verdict::new(
+            "3d",
+            EngineName::Builtin,
+            vec![Check::invalid("budget", "maximum latency 1677 ms")],
+        );
+        assert_eq!(failed.outcome(), Outcome::Fail);
+        failed.stall = stall;
+        assert_eq!(failed.outcome(), Outcome::Inconclusive);
+        assert!(failed.headline().contains("stalled for 800 ms at 4.2 s"));
+        // A wrong answer is the node's, stall or not.
+        failed
+            .checks
+            .push(Check::invalid("workload", "an echo came back wrong"));
+        assert_eq!(failed.outcome(), Outcome::Fail);
+        let mut passed = Verdict::new("1", EngineName::Builtin, vec![Check::valid("w", "x")]);
+        passed.stall = stall;
+        assert_eq!(passed.outcome(), Outcome::Pass);
     }
 }

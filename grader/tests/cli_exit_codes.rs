@@ -212,3 +212,180 @@ fn report_prints_the_path_of_a_runs_page() {
         .unwrap()
         .contains("PASS level 1"));
 }
+
+/// An instructor's class of four: a missing executable, a clone that does not compile, a node
+/// that exits at once, and a clone whose node builds (in the shared target) and exits at once.
+/// Each gets a verdict.json naming the student, the gradebook has a row per student, a second run
+/// resumes (grades nothing again), and the students' clones are left as they were.
+#[test]
+fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Clones with no dependencies, so that they build in a second.
+    let clone = |name: &str, main: &str| {
+        let clone = dir.path().join(name);
+        std::fs::create_dir_all(clone.join("challenges/echo/src")).unwrap();
+        let files = [
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"challenges/echo\"]\nresolver = \"2\"\n",
+            ),
+            (
+                "challenges/echo/Cargo.toml",
+                "[package]\nname = \"echo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("challenges/echo/src/main.rs", main),
+            (
+                "Cargo.lock",
+                "version = 4\n\n[[package]]\nname = \"echo\"\nversion = \"0.1.0\"\n",
+            ),
+        ];
+        for (path, text) in files {
+            std::fs::write(clone.join(path), text).unwrap();
+        }
+        clone
+    };
+    let bob = clone("bob", "fn main() { nope }\n");
+    let dee = clone("dee", "fn main() { std::process::exit(3) }\n");
+    let listing = |p: &std::path::Path| {
+        let mut names: Vec<_> = walk(p);
+        names.sort();
+        names
+    };
+    let before = (listing(&bob), listing(&dee));
+    // A node that exits at once, with nothing to build.
+    let exits = std::path::Path::new("/usr/bin/false");
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(
+        &roster,
+        format!(
+            "student,kind,path\n# a comment\nada,bin,/no/such/node\nbob,workspace,bob\n\
+             cy,bin,{}\ndee,workspace,dee\n",
+            exits.display()
+        ),
+    )
+    .unwrap();
+    let out_dir = dir.path().join("out");
+    let args = [
+        "batch",
+        roster.to_str().unwrap(),
+        "--levels",
+        "1",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    let out = grader(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let gradebook = std::fs::read_to_string(out_dir.join("gradebook.csv")).unwrap();
+    let mut rows: Vec<_> = gradebook.lines().skip(1).collect();
+    rows.sort();
+    assert_eq!(rows.len(), 4, "{gradebook}");
+    assert!(
+        gradebook.starts_with("student,level,outcome,passed,"),
+        "{gradebook}"
+    );
+    for (row, student) in rows.iter().zip(["ada", "bob", "cy", "dee"]) {
+        assert!(
+            row.starts_with(&format!("{student},1,fail,false,")),
+            "{row}"
+        );
+    }
+    assert!(rows[1].contains("does not compile"), "{}", rows[1]);
+    assert!(rows[2].contains("exited with status 1"), "{}", rows[2]);
+    assert!(rows[3].contains("exited with status 3"), "{}", rows[3]);
+    for student in ["ada", "bob", "cy", "dee"] {
+        let verdicts = walk(&out_dir.join("runs").join(student));
+        let json = verdicts
+            .iter()
+            .find(|p| p.ends_with("verdict.json"))
+            .unwrap_or_else(|| panic!("no verdict.json for {student}: {verdicts:?}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+        assert_eq!(v["label"], student);
+        assert_eq!(v["outcome"], "fail");
+        assert_eq!(v["schema_version"], 1);
+        if student == "dee" {
+            // Built in the shared target, graded from its own copy of the executable.
+            let bin = v["binary"].as_str().unwrap();
+            let nodes = out_dir.canonicalize().unwrap().join("target/nodes");
+            assert!(bin.starts_with(nodes.to_str().unwrap()), "{bin}");
+            assert!(v["workspace"].as_str().unwrap().ends_with("dee"), "{v}");
+        }
+    }
+    assert_eq!(
+        (listing(&bob), listing(&dee)),
+        before,
+        "a student's clone was written into"
+    );
+
+    let again = grader(&args);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(text(&again).contains("0 gradings now"), "{}", text(&again));
+    let gradebook_after = std::fs::read_to_string(out_dir.join("gradebook.csv")).unwrap();
+    assert_eq!(gradebook_after, gradebook);
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}
+
+/// `grader all` over a range prints one JSON document (valid against the shipped schema) or one
+/// JUnit test case per level, and exits with the worst level's code.
+#[test]
+fn all_prints_json_and_junit_for_a_range() {
+    let json = grader(&["all", "1..2", "--bin", "/no/such/node", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1), "{}", text(&json));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
+    let schema: serde_json::Value = serde_json::from_str(grader::format::json::SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&doc), "{doc}");
+    let levels: Vec<_> = doc["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["level"].as_str().unwrap(), l["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(levels, [("1", "fail"), ("2", "fail")]);
+
+    let junit = grader(&["all", "3a", "--bin", "/no/such/node", "--format", "junit"]);
+    assert_eq!(junit.status.code(), Some(1), "{}", text(&junit));
+    let xml = String::from_utf8_lossy(&junit.stdout);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
+    assert!(xml.contains("<failure message=\"FAIL level 3a"), "{xml}");
+
+    let bad = grader(&["all", "3e..3a"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("runs backwards"), "{}", text(&bad));
+}
+
+/// Outside any course workspace, the grader names the checkout it falls back to.
+#[test]
+fn outside_a_workspace_the_grader_names_the_one_it_grades() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["1", "--bin", "/no/such/node", "--runs-dir"])
+        .arg(dir.path().join("runs"))
+        .current_dir(dir.path())
+        .output()
+        .expect("the grader runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let expected = support::workspace()
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string();
+    assert!(
+        text(&out).contains("not in a course workspace") && text(&out).contains(&expected),
+        "{}",
+        text(&out)
+    );
+}

@@ -18,6 +18,7 @@ use rand::Rng;
 use tokio::task::JoinSet;
 
 use crate::history::{Op, OpType, Process};
+use crate::live::{Phase, RunStatus};
 use crate::value::Value;
 
 use super::client::RpcClient;
@@ -112,6 +113,8 @@ pub struct Interpreter {
     tasks: JoinSet<Done>,
     history: Vec<Op>,
     invocations: u64,
+    /// Where a progress display reads the phase and the counts.
+    status: Option<Arc<RunStatus>>,
 }
 
 impl Interpreter {
@@ -138,7 +141,19 @@ impl Interpreter {
             tasks: JoinSet::new(),
             history: Vec::new(),
             invocations: 0,
+            status: None,
             plan,
+        }
+    }
+
+    /// Reports the phase and the completions to `status` as the run goes.
+    pub fn observe(&mut self, status: Arc<RunStatus>) {
+        self.status = Some(status);
+    }
+
+    fn phase(&self, phase: Phase) {
+        if let Some(s) = &self.status {
+            s.set_phase(phase);
         }
     }
 
@@ -238,8 +253,10 @@ impl Interpreter {
         if self.plan.nemesis_interval.is_some() {
             self.stop_partition();
         }
+        self.phase(Phase::Recovery);
         let until = self.clock.now() + self.plan.recovery;
         self.clock.sleep_until(until).await;
+        self.phase(Phase::FinalReads);
         let cap = self
             .workload
             .final_time_limit()
@@ -319,6 +336,9 @@ impl Interpreter {
     fn record(&mut self, mut op: Op) {
         op.time = self.time();
         op.index = self.history.len();
+        if let Some(s) = &self.status {
+            s.recorded(&op);
+        }
         self.history.push(op);
     }
 

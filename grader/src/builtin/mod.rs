@@ -23,6 +23,7 @@ pub mod process;
 pub mod schema;
 pub mod services;
 pub mod sim;
+pub mod stall;
 pub mod topology;
 pub mod wire;
 pub mod workload;
@@ -40,6 +41,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::history::{History, OpType};
+use crate::live::RunStatus;
 use crate::netstats::NetStats;
 use crate::options::{TestOptions, Workload};
 use crate::verdict::Check;
@@ -70,6 +72,10 @@ pub struct RunRecord {
     /// The run could not go on (a node never answered `init`, crashed, failed `topology`): as with
     /// Maelstrom's exit 255, there is nothing for the checkers to judge.
     pub aborted: bool,
+    /// The machine stalled the engine long enough to distort the run (see [`stall`]).
+    pub stall: Option<crate::verdict::Stall>,
+    /// The worst scheduling lag of the run, in ms, stall or not.
+    pub worst_lag_ms: Option<u64>,
     /// How much virtual time a simulated run covered, and in how many steps.
     pub simulated: Option<Simulated>,
 }
@@ -141,7 +147,7 @@ pub fn simulate(
     run_dir: &Path,
     seed: u64,
 ) -> Result<RunRecord, EngineError> {
-    run_timed(opts, bin, run_dir, Timing::Simulated { seed }, &|_| {})
+    run_timed(opts, bin, run_dir, Timing::Simulated { seed }, &|_| {}, None)
 }
 
 /// [`run`], reporting progress as it goes.
@@ -151,16 +157,30 @@ pub fn run_with_progress(
     run_dir: &Path,
     progress: &dyn Fn(Progress),
 ) -> Result<RunRecord, EngineError> {
-    run_timed(opts, bin, run_dir, Timing::RealTime, progress)
+    run_observed(opts, bin, run_dir, progress, None)
 }
 
-/// [`run`] with the given way of keeping time, reporting progress as it goes.
+/// [`run_with_progress`], also keeping `status` (phase, operation counts) up to date for a live
+/// display.
+pub fn run_observed(
+    opts: &TestOptions,
+    bin: &Path,
+    run_dir: &Path,
+    progress: &dyn Fn(Progress),
+    status: Option<Arc<RunStatus>>,
+) -> Result<RunRecord, EngineError> {
+    run_timed(opts, bin, run_dir, Timing::RealTime, progress, status)
+}
+
+/// [`run`] with the given way of keeping time, reporting progress (and, with `status`, the phase
+/// and operation counts for a live display) as it goes.
 pub fn run_timed(
     opts: &TestOptions,
     bin: &Path,
     run_dir: &Path,
     timing: Timing,
     progress: &dyn Fn(Progress),
+    status: Option<Arc<RunStatus>>,
 ) -> Result<RunRecord, EngineError> {
     let io = |context: String| move |source| EngineError::Io { context, source };
     let log_dir = run_dir.join("node-logs");
@@ -175,7 +195,7 @@ pub fn run_timed(
     let runtime = builder
         .build()
         .map_err(io("starting the async runtime".into()))?;
-    let record = runtime.block_on(run_async(opts, bin, run_dir, timing, progress))?;
+    let record = runtime.block_on(run_async(opts, bin, run_dir, timing, progress, status))?;
     // Dropping the runtime cancels whatever is left (idle tasks of killed nodes).
     drop(runtime);
     let write = |name: &str, text: String| {
@@ -193,6 +213,7 @@ async fn run_async(
     run_dir: &Path,
     timing: Timing,
     progress: &dyn Fn(Progress),
+    status: Option<Arc<RunStatus>>,
 ) -> Result<RunRecord, EngineError> {
     let workload =
         workload::for_options(opts).ok_or(EngineError::Unsupported(opts.workload.name()))?;
@@ -212,6 +233,9 @@ async fn run_async(
         .clone()
         .map(|clock| tokio::spawn(sim::clock::advance(clock)));
     let unsimulable = Unsimulable::default();
+    // The stall watch measures the wall clock's lateness: it means nothing in virtual time.
+    let stall_watch = Arc::new(stall::StallWatch::default());
+    let ticker = (timing == Timing::RealTime).then(|| stall_watch.start());
     let net = Arc::new(Network::new(
         clock.clone(),
         Latency::from_options(opts),
@@ -231,6 +255,9 @@ async fn run_async(
         tearing_down: Arc::new(AtomicBool::new(false)),
         log_dir: run_dir.join("node-logs"),
     };
+    if let Some(s) = &status {
+        s.set_phase(crate::live::Phase::Starting);
+    }
     progress(Progress::Starting {
         nodes: opts.nodes.len(),
     });
@@ -280,6 +307,15 @@ async fn run_async(
         StdRng::seed_from_u64(rng.gen()),
         origin,
     );
+    if let Some(s) = status {
+        let recovery = if opts.workload.has_final_phase() {
+            interpreter::RECOVERY + Duration::from_secs(1)
+        } else {
+            Duration::ZERO
+        };
+        s.start_schedule(opts.time_limit + recovery);
+        interpreter.observe(s);
+    }
     if ok {
         progress(Progress::Running {
             time_limit: opts.time_limit,
@@ -287,6 +323,12 @@ async fn run_async(
         });
         ok = abortable(&mut aborted, interpreter.run()).await.is_some();
     }
+    // The operations are over: lag from here on (killing the nodes) distorts nothing.
+    if let Some(ticker) = ticker {
+        ticker.abort();
+    }
+    record.stall = stall_watch.stall();
+    record.worst_lag_ms = stall_watch.worst_lag_ms();
     // A node that died just as the operations ended is a crash too (Maelstrom finds it at
     // teardown).
     ok = ok && !*aborted.borrow();

@@ -101,6 +101,7 @@ pub fn grade_seeds(
         engine: grader::maelstrom::Engine::Sim,
         seed: Some(SEED),
         seeds: n,
+        context: Default::default(),
     };
     grader::grade::grade(&request, &mut |_| {}).expect("grading runs")
 }
@@ -122,6 +123,7 @@ pub fn grade_with(
         engine,
         seed: Some(SEED),
         seeds: 1,
+        context: Default::default(),
     };
     let mut quiet = |_: &str| {};
     grader::grade::grade(&request, &mut quiet).expect("grading runs")

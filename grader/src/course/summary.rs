@@ -1,0 +1,133 @@
+//! The table `grader all` ends with: one row per level — verdict, key figures, wall time, run
+//! folder — then what to do next.
+
+use std::fmt::Write as _;
+
+use crate::course::{LevelOutcome, LevelResult};
+use crate::verdict::Verdict;
+
+/// At most this many figures per level in the table.
+const KEY_FIGURES: usize = 3;
+
+/// The figures that matter most: those with a limit, then the first others.
+pub fn key_figures(verdict: &Verdict) -> String {
+    let mut figures: Vec<_> = verdict.figures().filter(|f| f.limit.is_some()).collect();
+    if figures.is_empty() {
+        figures = verdict.figures().collect();
+    }
+    let mut seen = Vec::new();
+    figures
+        .into_iter()
+        .filter(|f| {
+            let new = !seen.contains(&f.label);
+            seen.push(f.label.clone());
+            new
+        })
+        .take(KEY_FIGURES)
+        .map(|f| format!("{} {}", f.label, f.value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `PASS 21.3 s` or `FAIL 12.0 s — workload: 3 values lost`, for a level's row as it ends.
+pub fn one_line(result: &LevelResult) -> String {
+    let outcome = result.outcome();
+    let mut line = format!("{} {:.1} s", outcome.word(), result.wall.as_secs_f64());
+    if outcome != LevelOutcome::Pass {
+        if let Some(d) = result.diagnosis() {
+            let first = d.lines().next().unwrap_or_default();
+            let _ = write!(line, " — {}", crate::builtin::wire::excerpt(first));
+        }
+    }
+    line
+}
+
+/// The summary table.
+pub fn table(results: &[LevelResult]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<6} {:<13} {:>7}  {:<52} run folder",
+        "level", "verdict", "wall", "key figures"
+    );
+    for r in results {
+        let figures = r
+            .verdicts
+            .iter()
+            .map(key_figures)
+            .filter(|f| !f.is_empty())
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let folder = r
+            .verdicts
+            .last()
+            .and_then(|v| v.run_dir.as_ref())
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "{:<6} {:<13} {:>6.1}s  {:<52} {folder}",
+            r.level.id,
+            r.outcome().word(),
+            r.wall.as_secs_f64(),
+            figures
+        );
+        if r.outcome() != LevelOutcome::Pass {
+            if let Some(d) = r.diagnosis() {
+                let first = d.lines().next().unwrap_or_default();
+                let _ = writeln!(out, "       └ {}", crate::builtin::wire::excerpt(first));
+            }
+        }
+    }
+    let passed = results
+        .iter()
+        .filter(|r| r.outcome() == LevelOutcome::Pass)
+        .count();
+    let _ = writeln!(out, "\n{passed} of {} levels passed.", results.len());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::level;
+    use crate::verdict::{Check, EngineName, Figure};
+    use std::time::Duration;
+
+    #[test]
+    fn the_table_has_a_row_per_level_with_its_reason() {
+        let pass = Verdict::new(
+            "3d",
+            EngineName::Builtin,
+            vec![Check::valid("budget", "within")
+                .with_figure(Figure::new("msgs-per-op (servers)", "7.4").with_limit("< 30", true))],
+        );
+        let fail = Verdict::new(
+            "1",
+            EngineName::Builtin,
+            vec![Check::invalid("workload", "2 echoes came back wrong")],
+        );
+        let results = [
+            LevelResult {
+                level: level("1").unwrap(),
+                verdicts: vec![fail],
+                error: None,
+                wall: Duration::from_millis(10_400),
+            },
+            LevelResult {
+                level: level("3d").unwrap(),
+                verdicts: vec![pass],
+                error: None,
+                wall: Duration::from_secs(31),
+            },
+        ];
+        let text = table(&results);
+        assert!(text.contains("msgs-per-op (servers) 7.4"), "{text}");
+        assert!(
+            text.contains("└ FAIL level 1 · Echo: workload: 2 echoes"),
+            "{text}"
+        );
+        assert!(text.contains("1 of 2 levels passed."), "{text}");
+        assert!(one_line(&results[0]).starts_with("FAIL 10.4 s — FAIL level 1"));
+    }
+}
