@@ -363,7 +363,6 @@ pub fn fuzz_all(budget: Budget, done: &mut dyn FnMut(&Report)) -> Vec<Report> {
     finished(run_target("cli: arguments", cases, cli_args(), |args| {
         cli(&args)
     }));
-    drop(finished);
     reports
 }
 
