@@ -1,15 +1,16 @@
 //! The long fuzzing run of the grader's parsers: `cargo run --release -p grader --example
-//! fuzz_parsers -- [executions per target, default 1500000]`. Prints each target's executions and
-//! its slowest one; any panic aborts with the failing (shrunk) input.
+//! fuzz_parsers -- [seconds per target, default 120]`. Prints each target's executions and its
+//! slowest one; any panic aborts with the failing (shrunk) input.
 
 #[path = "../tests/fuzz_parsers.rs"]
 mod harness;
 
 fn main() {
-    let per_target: u32 = std::env::args()
+    let seconds: u64 = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(1_500_000);
+        .unwrap_or(120);
+    let per_target = harness::Budget::Time(std::time::Duration::from_secs(seconds));
     let started = std::time::Instant::now();
     let reports = harness::fuzz_all(per_target, &mut |r| {
         println!(

@@ -62,32 +62,49 @@ const EDN_SEEDS: &[&str] = &[
     "{:net {:all {:send-count 4, :msgs-per-op 2.5}} :valid? :unknown #{1 2} [1N 2.5M \\a]}",
 ];
 
-/// Runs `check` on `cases` inputs from `strategy`, timing each.
+/// How long each target runs: a number of executions, or (the long run) a time.
+#[derive(Debug, Clone, Copy)]
+pub enum Budget {
+    Cases(u32),
+    Time(Duration),
+}
+
+/// Runs `check` on inputs from `strategy` for `budget`, timing each. A time budget runs rounds
+/// of 10 000 cases, each from a fresh random seed, until the time is up.
 fn run_target<S: Strategy>(
     target: &'static str,
-    cases: u32,
+    budget: Budget,
     strategy: S,
     check: impl Fn(S::Value),
 ) -> Report {
     let executions = AtomicU64::new(0);
     let slowest = std::sync::Mutex::new(Duration::ZERO);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 200,
-        ..Config::default()
-    });
-    let result = runner.run(&strategy, |input| {
-        let start = Instant::now();
-        check(input);
-        let took = start.elapsed();
-        executions.fetch_add(1, Ordering::Relaxed);
-        let mut s = slowest.lock().unwrap();
-        *s = (*s).max(took);
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{target}: {e}");
+    let (cases, until) = match budget {
+        Budget::Cases(n) => (n, None),
+        Budget::Time(t) => (10_000, Some(Instant::now() + t)),
+    };
+    loop {
+        let mut runner = TestRunner::new(Config {
+            cases,
+            failure_persistence: None,
+            max_shrink_iters: 200,
+            ..Config::default()
+        });
+        let result = runner.run(&strategy, |input| {
+            let start = Instant::now();
+            check(input);
+            let took = start.elapsed();
+            executions.fetch_add(1, Ordering::Relaxed);
+            let mut s = slowest.lock().unwrap();
+            *s = (*s).max(took);
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{target}: {e}");
+        }
+        if until.is_none_or(|u| Instant::now() >= u) {
+            break;
+        }
     }
     let slowest = *slowest.lock().unwrap();
     Report {
@@ -245,7 +262,12 @@ fn cli(args: &[String]) {
 
 /// Every target with `cases` executions each (the stdout reader's with a tenth, it is async),
 /// telling `done` about each as it finishes.
-pub fn fuzz_all(cases: u32, done: &mut dyn FnMut(&Report)) -> Vec<Report> {
+pub fn fuzz_all(budget: Budget, done: &mut dyn FnMut(&Report)) -> Vec<Report> {
+    let cases = budget;
+    let tenth = match budget {
+        Budget::Cases(n) => Budget::Cases((n / 10).max(1)),
+        time => time,
+    };
     let mut seeds: Vec<String> = EDN_SEEDS.iter().map(|s| s.to_string()).collect();
     seeds.extend(fixture_seeds());
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -306,7 +328,7 @@ pub fn fuzz_all(cases: u32, done: &mut dyn FnMut(&Report)) -> Vec<Report> {
     ));
     finished(run_target(
         "stdout reader: raw bytes",
-        (cases / 10).max(1),
+        tenth,
         (
             prop::collection::vec(prop_oneof![Just(b'\n'), Just(b'\r'), any::<u8>()], 0..600),
             1usize..64,
@@ -341,14 +363,13 @@ pub fn fuzz_all(cases: u32, done: &mut dyn FnMut(&Report)) -> Vec<Report> {
     finished(run_target("cli: arguments", cases, cli_args(), |args| {
         cli(&args)
     }));
-    drop(finished);
     reports
 }
 
 #[test]
 fn parsers_survive_generated_and_mutated_input() {
     let started = Instant::now();
-    let reports = fuzz_all(300, &mut |r| {
+    let reports = fuzz_all(Budget::Cases(300), &mut |r| {
         eprintln!(
             "fuzz {}: {} executions, slowest {:?}",
             r.target, r.executions, r.slowest
