@@ -158,8 +158,12 @@ fn build_failure(
         }
         other => (other.to_string(), ""),
     };
+    let name = match error {
+        GradeError::Build(_) => "build",
+        _ => "binary",
+    };
     const MAX_LINES: usize = 200;
-    let check = Check::invalid("build", summary).with_details(
+    let check = Check::invalid(name, summary).with_details(
         messages
             .lines()
             .take(MAX_LINES)
@@ -171,6 +175,18 @@ fn build_failure(
     verdict.subject = subject(request, None);
     write_verdict(request.level, &verdict, &run_dir);
     Ok(verdict)
+}
+
+/// A submission that could not be graded at all (a `--bin` that is missing or cannot start, a
+/// workspace that is not one) still gets a run folder and a `verdict.json` when it is graded with
+/// many others (`grader all`, `batch`), so that it does not silently drop out of an instructor's
+/// gradebook. A single `grader <level>` only says what is wrong and exits with 2.
+pub fn record_ungradable(request: &Request, error: &GradeError) -> Option<Verdict> {
+    let runs_dir = request
+        .runs_dir
+        .clone()
+        .unwrap_or_else(|| request.workspace.join("runs"));
+    build_failure(request, &runs_dir, error).ok()
 }
 
 /// Grades the level: every run, `repeat` times, each judged on its own.

@@ -283,9 +283,12 @@ fn batch_grades_every_submission_into_a_gradebook_and_resumes() {
         gradebook.starts_with("student,level,outcome,passed,"),
         "{gradebook}"
     );
+    // ada's executable does not exist: her submission cannot be graded at all (an error, not a
+    // fail), yet she has a row and a verdict.json like everyone else.
     for (row, student) in rows.iter().zip(["ada", "bob", "cy", "dee"]) {
+        let outcome = if student == "ada" { "error" } else { "fail" };
         assert!(
-            row.starts_with(&format!("{student},1,fail,false,")),
+            row.starts_with(&format!("{student},1,{outcome},false,")),
             "{row}"
         );
     }
@@ -341,8 +344,9 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// JUnit test case per level, and exits with the worst level's code.
 #[test]
 fn all_prints_json_and_junit_for_a_range() {
+    // A missing --bin is a usage problem (exit 2), for each level alike.
     let json = grader(&["all", "1..2", "--bin", "/no/such/node", "--format", "json"]);
-    assert_eq!(json.status.code(), Some(1), "{}", text(&json));
+    assert_eq!(json.status.code(), Some(2), "{}", text(&json));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
     let schema: serde_json::Value = serde_json::from_str(grader::format::json::SCHEMA).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -353,14 +357,29 @@ fn all_prints_json_and_junit_for_a_range() {
         .iter()
         .map(|l| (l["level"].as_str().unwrap(), l["outcome"].as_str().unwrap()))
         .collect();
-    assert_eq!(levels, [("1", "fail"), ("2", "fail")]);
+    assert_eq!(levels, [("1", "error"), ("2", "error")]);
 
     let junit = grader(&["all", "3a", "--bin", "/no/such/node", "--format", "junit"]);
-    assert_eq!(junit.status.code(), Some(1), "{}", text(&junit));
+    assert_eq!(junit.status.code(), Some(2), "{}", text(&junit));
     let xml = String::from_utf8_lossy(&junit.stdout);
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
-    assert!(xml.contains("<failure message=\"FAIL level 3a"), "{xml}");
+    assert!(xml.contains("<error message=\"the node binary"), "{xml}");
+
+    // A node that runs and fails is a <failure>, with the verdict's first line as its message.
+    let exits = support::test_node("exits-at-start");
+    let junit = grader(&[
+        "all",
+        "1",
+        "--bin",
+        exits.to_str().unwrap(),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(junit.status.code(), Some(1), "{}", text(&junit));
+    let xml = String::from_utf8_lossy(&junit.stdout);
+    assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
+    assert!(xml.contains("<failure message=\"FAIL level 1"), "{xml}");
 
     let bad = grader(&["all", "3e..3a"]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
@@ -377,7 +396,7 @@ fn outside_a_workspace_the_grader_names_the_one_it_grades() {
         .current_dir(dir.path())
         .output()
         .expect("the grader runs");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let expected = support::workspace()
         .canonicalize()
         .unwrap()

@@ -129,7 +129,14 @@ fn sigterm_and_sighup_end_every_node_and_what_it_started() {
                 let node = node.canonicalize().unwrap();
                 let runs = dir.path().join("runs");
                 let mut grader = Command::new(env!("CARGO_BIN_EXE_grader"))
-                    .args(["1", "--bin", node.to_str().unwrap(), "--runs-dir"])
+                    .args([
+                        "1",
+                        "--engine",
+                        "builtin",
+                        "--bin",
+                        node.to_str().unwrap(),
+                        "--runs-dir",
+                    ])
                     .arg(&runs)
                     .current_dir(support::workspace())
                     .stdout(std::process::Stdio::null())

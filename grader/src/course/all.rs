@@ -83,7 +83,14 @@ pub fn grade_one(request: &Request, display: &Display) -> LevelResult {
     };
     let (verdicts, error) = match grade::grade(request, &mut note) {
         Ok(v) => (v, None),
-        Err(e) => (Vec::new(), Some(e.to_string())),
+        Err(e) => {
+            // Only batch grading writes into folders of its own choosing for an ungradable
+            // submission; `grader all` on the learner's own checkout just reports the error.
+            if request.context.label.is_some() {
+                let _ = grade::record_ungradable(request, &e);
+            }
+            (Vec::new(), Some(e.to_string()))
+        }
     };
     LevelResult {
         level: request.level,
