@@ -42,13 +42,13 @@ pub fn parse(text: &str) -> Result<Value, EdnError> {
 /// Strings, character literals and comments are skipped.
 fn refused(text: &str) -> Option<(usize, usize, String)> {
     let (mut depth, mut row, mut col) = (0usize, 1usize, 0usize);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         col += 1;
         match c {
             '\n' => (row, col) = (row + 1, 0),
             '"' => {
-                while let Some(c) = chars.next() {
+                while let Some((_, c)) = chars.next() {
                     match c {
                         '\\' => {
                             chars.next();
@@ -60,10 +60,20 @@ fn refused(text: &str) -> Option<(usize, usize, String)> {
                 }
             }
             '\\' => {
+                // edn-format slices the four bytes after `\u` as text, and panics when they
+                // cut a character in two (found by the fuzz test).
+                let rest = &text.as_bytes()[at + 1..];
+                if rest.first() == Some(&b'u') && rest.len() >= 5 && !rest[1..5].is_ascii() {
+                    return Some((
+                        row,
+                        col,
+                        "a \\u character literal needs four hex digits".into(),
+                    ));
+                }
                 chars.next();
             }
             ';' => {
-                for c in chars.by_ref() {
+                for (_, c) in chars.by_ref() {
                     if c == '\n' {
                         (row, col) = (row + 1, 0);
                         break;
@@ -80,7 +90,7 @@ fn refused(text: &str) -> Option<(usize, usize, String)> {
             ')' | ']' | '}' => depth = depth.saturating_sub(1),
             '0'..='9' | '+' | '-' | '.' => {
                 let mut token = String::from(c);
-                while let Some(&next) = chars.peek() {
+                while let Some(&(_, next)) = chars.peek() {
                     if next.is_whitespace() || "()[]{}\",;".contains(next) {
                         break;
                     }
@@ -232,6 +242,17 @@ mod tests {
             );
         }
         assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_unicode_literal_cut_by_a_wide_character_is_refused_not_a_panic() {
+        let err = parse("\\u a ¡").unwrap_err();
+        assert!(err.to_string().contains("four hex digits"), "{err}");
+        assert_eq!(parse("\\u0041").unwrap(), Value::Str("A".into()));
+        assert_eq!(
+            parse("[\\u]").unwrap(),
+            Value::Vec(vec![Value::Str("u".into())])
+        );
     }
 
     #[test]
