@@ -56,10 +56,16 @@ pub struct NodeContext {
 impl NodeContext {
     /// The [`reaper::TAG`] prefix of this run's nodes: the grader's pid and the run folder.
     pub(crate) fn tag_prefix(&self) -> String {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.log_dir.hash(&mut h);
-        format!("{}{:x}:", reaper::grader_prefix(), h.finish())
+        tag_prefix(&self.log_dir)
     }
+}
+
+/// The [`reaper::TAG`] prefix of the nodes of the run whose logs go to `log_dir`: what a test
+/// looks for in `/proc` to prove that a run left nothing behind.
+pub fn tag_prefix(log_dir: &Path) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    log_dir.hash(&mut h);
+    format!("{}{:x}:", reaper::grader_prefix(), h.finish())
 }
 
 /// A running node.

@@ -413,8 +413,7 @@ impl SimNode {
                     if inner.state == State::Muted {
                         continue;
                     }
-                    if let Err((summary, detail)) =
-                        stdout::accept(&self.ctx, &self.id, &line, read)
+                    if let Err((summary, detail)) = stdout::accept(&self.ctx, &self.id, &line, read)
                     {
                         self.ctx.diagnoses.report(
                             format!("stdout {}", self.id),
