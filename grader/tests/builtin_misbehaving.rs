@@ -4,10 +4,17 @@
 //! the 10 s recovery wait plus a few seconds.
 //!
 //! Every case also runs in the simulator (`--engine sim`; these nodes speak its step protocol as
-//! a node in another language would), which must diagnose it for the same reason.
+//! a node in another language would), side by side with the real-time run, and must be diagnosed
+//! for the same reason — the simulator drives nodes through the same process seam (spawn,
+//! stderr, stdout validation, teardown) — and leave no process of the run behind, checked in
+//! `/proc` by the reaper's tag. A node that hangs inside a step costs the simulator its
+//! wall-clock step limit (10 s), so those cases take as long as the broadcast one.
 
 mod support;
 
+use std::path::Path;
+
+use grader::builtin::process::{reaper, tag_prefix};
 use grader::builtin::{self, RunRecord};
 use grader::history::OpType;
 use grader::options::TestOptions;
@@ -15,31 +22,77 @@ use grader::verdict::Validity;
 
 /// The real-time run, after checking that a simulated one ends the same way for the same reason.
 fn run(node: &str, flags: &[&str]) -> RunRecord {
+    let [_, (real, _)] = both(&support::test_node(node), flags);
+    real
+}
+
+/// A simulated and a real-time run of `bin`, side by side, each with its run folder, after
+/// checking that they end the same way for the same reason and that neither left a process.
+fn both(bin: &Path, flags: &[&str]) -> [(RunRecord, tempfile::TempDir); 2] {
     let opts = TestOptions::parse(flags).unwrap();
-    let bin = support::test_node(node);
     let sim_dir = tempfile::tempdir().unwrap();
-    let simulated = builtin::simulate(&opts, &bin, sim_dir.path(), 7).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let real = builtin::run(&opts, &bin, dir.path()).unwrap();
+    let (simulated, real) = std::thread::scope(|s| {
+        let sim = s.spawn(|| builtin::simulate(&opts, bin, sim_dir.path(), 7).unwrap());
+        let real = builtin::run(&opts, bin, dir.path()).unwrap();
+        (sim.join().expect("the simulated run"), real)
+    });
+    let node = bin.file_name().unwrap_or_default().to_string_lossy();
     assert_eq!(
         (reasons(&simulated), simulated.aborted),
         (reasons(&real), real.aborted),
         "{node}: simulated (left) and real-time (right) runs disagree"
     );
-    real
+    for d in [&sim_dir, &dir] {
+        assert_nothing_left(d.path());
+    }
+    [(simulated, sim_dir), (real, dir)]
+}
+
+/// No live process carries the reaper's tag of the run in `dir`: the nodes and everything they
+/// started are gone.
+fn assert_nothing_left(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return; // no /proc (macOS): nothing to look in
+    };
+    let tag = format!("{}={}", reaper::TAG, tag_prefix(&dir.join("node-logs")));
+    for pid in entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok()) {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        let tagged = environ
+            .split(|&b| b == 0)
+            .any(|v| v.starts_with(tag.as_bytes()));
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let zombie = stat.rsplit(") ").next().is_some_and(|s| s.starts_with('Z'));
+        assert!(
+            !tagged || zombie,
+            "pid {pid} of the run in {dir:?} outlived it: {stat}"
+        );
+    }
 }
 
 fn summaries(r: &RunRecord) -> Vec<String> {
     r.node_checks.iter().map(|c| c.summary.clone()).collect()
 }
 
-/// The summaries without what differs between two runs: the time of a crash, and the quoted
-/// message (its random payload).
+/// The summaries without what differs between two runs: the time of a crash, the quoted
+/// message (its random payload), the size of a flood (how much a node writes in the simulator's
+/// wall-clock step limit is not what it writes in 2 s of real time) and the pids of leftovers.
 fn reasons(r: &RunRecord) -> Vec<String> {
     summaries(r)
         .into_iter()
         .map(|s| match s.rfind(", ") {
             Some(i) if s.ends_with(" s after it started") => s[..i].to_owned(),
+            _ if s.contains(" messages in ") && s.contains("; the network held at most ") => {
+                let who = s.split(' ').next().unwrap_or_default();
+                let held = s.split("; ").nth(1).unwrap_or_default();
+                format!(
+                    "{who} flooded; {}",
+                    held.split(", so").next().unwrap_or_default()
+                )
+            }
+            _ if s.contains(" running after it was stopped: ") => {
+                s.split(": ").next().unwrap_or_default().to_owned()
+            }
             _ => s.split('`').next().unwrap_or_default().to_owned(),
         })
         .collect()
@@ -76,6 +129,7 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         ("closes-stdout", closes_stdout),
         ("replies-twice", replies_twice),
         ("not-simulable", not_simulable),
+        ("hangs", hangs),
     ];
     let handles: Vec<_> = cases
         .into_iter()
@@ -125,15 +179,16 @@ fn unfinished_line() {
 }
 
 fn stderr_bytes() {
-    let (r, dir) = run_with(&support::test_node("stderr-bytes"), ECHO_3S);
-    assert!(!r.aborted);
-    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
-    assert!(all_echoes_ok(&r));
-    let log = std::fs::read(dir.path().join("node-logs/n0.log")).unwrap();
-    assert!(
-        log.windows(3).any(|w| w == b"\xff\xfe\xc3"),
-        "raw bytes are logged"
-    );
+    for (r, dir) in both(&support::test_node("stderr-bytes"), ECHO_3S) {
+        assert!(!r.aborted);
+        assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+        assert!(all_echoes_ok(&r));
+        let log = std::fs::read(dir.path().join("node-logs/n0.log")).unwrap();
+        assert!(
+            log.windows(3).any(|w| w == b"\xff\xfe\xc3"),
+            "raw bytes are logged"
+        );
+    }
 }
 
 fn stdout_bytes() {
@@ -198,21 +253,34 @@ fn huge_line() {
 }
 
 fn stderr_flood() {
-    let (r, dir) = run_with(&support::test_node("stderr-flood"), ECHO_3S);
-    assert!(!r.aborted);
-    assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
-    let log = std::fs::read(dir.path().join("node-logs/n0.log")).unwrap();
-    assert!(log.len() < 9 * 1024 * 1024, "{} bytes", log.len());
-    let text = String::from_utf8_lossy(&log);
-    assert!(
-        text.contains("[grader: this log reached its cap of 8 MiB"),
-        "capped"
-    );
+    let [simulated, real] = both(&support::test_node("stderr-flood"), ECHO_3S);
+    for (engine, (r, dir)) in [("sim", simulated), ("real time", real)] {
+        assert!(!r.aborted, "{engine}");
+        assert!(r.node_checks.is_empty(), "{engine}: {:?}", summaries(&r));
+        assert!(all_echoes_ok(&r), "{engine}");
+        let log = std::fs::read(dir.path().join("node-logs/n0.log")).unwrap();
+        assert!(log.len() < 9 * 1024 * 1024, "{engine}: {} bytes", log.len());
+        let capped =
+            String::from_utf8_lossy(&log).contains("[grader: this log reached its cap of 8 MiB");
+        // 3 s of real time floods past the cap; a simulated run may be over before the node
+        // wrote 8 MiB, and then its log is whole.
+        let whole = engine == "sim" && log.len() < 8 * 1024 * 1024;
+        assert!(
+            capped || whole,
+            "{engine}: {} bytes, no cap note",
+            log.len()
+        );
+    }
 }
 
 fn forks_daemon() {
-    let (r, dir) = run_with(&support::test_node("forks-daemon"), ECHO_3S);
-    let log = std::fs::read_to_string(dir.path().join("node-logs/n0.log")).unwrap();
+    for (r, dir) in both(&support::test_node("forks-daemon"), ECHO_3S) {
+        forks_daemon_in(&r, dir.path());
+    }
+}
+
+fn forks_daemon_in(r: &RunRecord, dir: &Path) {
+    let log = std::fs::read_to_string(dir.join("node-logs/n0.log")).unwrap();
     let pids: Vec<u32> = log
         .lines()
         .filter_map(|l| l.strip_prefix("helper pid ")?.trim().parse().ok())
@@ -224,7 +292,7 @@ fn forks_daemon() {
             "helper {pid} outlived the run"
         );
     }
-    let s = summaries(&r);
+    let s = summaries(r);
     // Only the helper that left the group is named: the other died with the group.
     let named: Vec<_> = pids
         .iter()
@@ -481,4 +549,30 @@ fn not_simulable() {
             && message.contains("--engine builtin"),
         "{message}"
     );
+}
+
+/// A node that hangs for good on its 5th message (the 4th echo): the echoes before it pass, the
+/// rest time out, and nothing is diagnosed about the node itself — in the simulator too, where
+/// the step limit takes it for a node that stopped answering. Its process is gone after the run.
+fn hangs() {
+    for (r, dir) in both(&support::test_node("hangs"), ECHO_3S) {
+        assert!(!r.aborted);
+        assert!(r.node_checks.is_empty(), "{:?}", summaries(&r));
+        let pairs = r.history.pairs();
+        let ok = pairs
+            .iter()
+            .filter(|(_, d)| d.is_some_and(|d| d.kind == OpType::Ok))
+            .count();
+        assert_eq!(ok, 3, "{pairs:?}");
+        assert!(pairs.len() > ok, "{pairs:?}");
+        let log = std::fs::read_to_string(dir.path().join("node-logs/n0.log")).unwrap();
+        let pid: u32 = log
+            .lines()
+            .find_map(|l| l.strip_prefix("node pid ")?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no pid in {log}"));
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "the hung node {pid} outlived the run"
+        );
+    }
 }

@@ -19,13 +19,13 @@ use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::process::{Child, ChildStdin, Command};
+use tokio::process::{Child, ChildStdin};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
@@ -55,11 +55,17 @@ pub struct NodeContext {
 
 impl NodeContext {
     /// The [`reaper::TAG`] prefix of this run's nodes: the grader's pid and the run folder.
-    fn tag_prefix(&self) -> String {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.log_dir.hash(&mut h);
-        format!("{}{:x}:", reaper::grader_prefix(), h.finish())
+    pub(crate) fn tag_prefix(&self) -> String {
+        tag_prefix(&self.log_dir)
     }
+}
+
+/// The [`reaper::TAG`] prefix of the nodes of the run whose logs go to `log_dir`: what a test
+/// looks for in `/proc` to prove that a run left nothing behind.
+pub fn tag_prefix(log_dir: &Path) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    log_dir.hash(&mut h);
+    format!("{}{:x}:", reaper::grader_prefix(), h.finish())
 }
 
 /// A running node.
@@ -79,27 +85,10 @@ pub fn spawn(
     bin: &Path,
     args: &[String],
 ) -> Result<NodeHandle, SpawnFailure> {
-    reaper::ensure_signal_watcher();
-    reaper::become_subreaper();
-    let log_path = ctx.log_dir.join(format!("{id}.log"));
-    let log = File::create(&log_path)
-        .map_err(|e| SpawnFailure(format!("cannot create {}: {e}", log_path.display())))?;
-    let mut cmd = Command::new(bin);
-    cmd.args(args)
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env(reaper::TAG, format!("{}{id}", ctx.tag_prefix()))
-        .kill_on_drop(true)
-        .process_group(0);
-    spawn::die_with_the_grader(&mut cmd);
-    let mut child = cmd.spawn().map_err(|e| {
-        SpawnFailure(format!(
-            "{id} could not be started from {}: {e}",
-            bin.display()
-        ))
-    })?;
+    let (log_path, log) = log_file(ctx, id)?;
+    let mut child = spawn::command(ctx, id, bin, args)
+        .spawn()
+        .map_err(|e| spawn::failed_to_start(id, bin, e))?;
     let pid = child.id();
     if let Some(pid) = pid {
         reaper::register(pid);
@@ -165,10 +154,23 @@ pub async fn kill_all(ctx: &NodeContext, nodes: Vec<NodeHandle>) {
             reaper::unregister(pid);
         }
     }
-    let prefix = ctx.tag_prefix();
-    let leftovers = tokio::task::spawn_blocking(move || reaper::end_leftovers(&prefix, &pids))
-        .await
-        .unwrap_or_default();
+    let ctx = ctx.clone();
+    let _ = tokio::task::spawn_blocking(move || end_leftovers(&ctx, &pids)).await;
+}
+
+/// The node's stderr log, `node-logs/<id>.log`.
+pub(crate) fn log_file(ctx: &NodeContext, id: &str) -> Result<(PathBuf, File), SpawnFailure> {
+    let log_path = ctx.log_dir.join(format!("{id}.log"));
+    let log = File::create(&log_path)
+        .map_err(|e| SpawnFailure(format!("cannot create {}: {e}", log_path.display())))?;
+    Ok((log_path, log))
+}
+
+/// After the nodes' groups (`pids`) were killed: ends whatever they started that escaped their
+/// groups, naming it in a diagnosis. Blocks for a moment (it polls `/proc`); both engines'
+/// teardowns call it.
+pub(crate) fn end_leftovers(ctx: &NodeContext, pids: &[u32]) {
+    let leftovers = reaper::end_leftovers(&ctx.tag_prefix(), pids);
     let mut by_node: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for l in &leftovers {
         by_node
@@ -241,14 +243,27 @@ async fn monitor(
     }
     // Let the stderr reader drain what the node wrote before dying.
     let _ = tokio::time::timeout(Duration::from_secs(1), stderr_done).await;
-    let after = ctx.net.clock().now().saturating_sub(started).as_secs_f64();
-    let stage = *ctx.stage.lock().unwrap_or_else(|e| e.into_inner());
     let how = match status {
         Ok(s) => describe_exit(s),
         Err(e) => format!("ended ({e})"),
     };
-    let mut details = Vec::new();
     let tail = tail.lock().unwrap_or_else(|e| e.into_inner());
+    report_exit(&ctx, &id, &how, started, &tail, &log_path);
+}
+
+/// Diagnoses node `id`'s exit (`how` it ended, from [`describe_exit`]) with what it wrote to
+/// stderr, and aborts the run: the crash report of both engines.
+pub(crate) fn report_exit(
+    ctx: &NodeContext,
+    id: &str,
+    how: &str,
+    started: Duration,
+    tail: &StderrTail,
+    log_path: &Path,
+) {
+    let after = ctx.net.clock().now().saturating_sub(started).as_secs_f64();
+    let stage = *ctx.stage.lock().unwrap_or_else(|e| e.into_inner());
+    let mut details = Vec::new();
     if let Some(panic) = &tail.panic {
         details.push(format!("{id} panicked:"));
         details.extend(panic.iter().map(|l| format!("  | {l}")));

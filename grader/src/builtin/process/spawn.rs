@@ -9,7 +9,11 @@ use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use std::process::Stdio;
+
 use tokio::process::Command;
+
+use super::{reaper, NodeContext};
 
 /// Why a node could not be started.
 #[derive(Debug)]
@@ -96,6 +100,34 @@ fn on_path(program: &str) -> bool {
     }
     std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// The command that starts node `id` — in real time and in the simulator alike — with every
+/// guarantee that no node outlives the grader: the three pipes, its own process group, the
+/// [`reaper::TAG`] its descendants inherit, death with the grader, and (once per process) the
+/// grader as child subreaper and its signal watcher.
+pub fn command(ctx: &NodeContext, id: &str, bin: &Path, args: &[String]) -> Command {
+    reaper::ensure_signal_watcher();
+    reaper::become_subreaper();
+    let mut cmd = Command::new(bin);
+    cmd.args(args)
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env(reaper::TAG, format!("{}{id}", ctx.tag_prefix()))
+        .kill_on_drop(true)
+        .process_group(0);
+    die_with_the_grader(&mut cmd);
+    cmd
+}
+
+/// The error of a node that could not be started from `bin`.
+pub fn failed_to_start(id: &str, bin: &Path, e: std::io::Error) -> SpawnFailure {
+    SpawnFailure(format!(
+        "{id} could not be started from {}: {e}",
+        bin.display()
+    ))
 }
 
 /// On Linux, asks the kernel to SIGKILL the node when the grader dies, however it dies (even

@@ -112,6 +112,32 @@ pub async fn read_stderr(
     let _ = done.send(());
 }
 
+/// The same drain on a thread of its own, for a node whose pipes are not the runtime's (the
+/// simulator blocks its runtime's thread while a node computes, and a node flooding stderr must
+/// not block on a full pipe meanwhile). The receiver gets `()` at the end of the stream.
+pub fn read_stderr_on_thread(
+    id: &str,
+    stderr: std::process::ChildStderr,
+    log: File,
+    tail: Arc<Mutex<StderrTail>>,
+) -> std::io::Result<std::sync::mpsc::Receiver<()>> {
+    let (done, finished) = std::sync::mpsc::channel();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    std::thread::Builder::new()
+        .name(format!("{id} stderr"))
+        .spawn(move || {
+            rt.block_on(async move {
+                if let Ok(stderr) = ChildStderr::from_std(stderr) {
+                    drain(stderr, log, LOG_CAP, tail).await;
+                }
+            });
+            let _ = done.send(());
+        })?;
+    Ok(finished)
+}
+
 async fn drain(
     stderr: impl tokio::io::AsyncRead + Unpin,
     log: File,

@@ -52,8 +52,9 @@ pub async fn read_stdout(ctx: NodeContext, id: String, stdout: ChildStdout) {
     closed_stdout(&ctx, &id).await;
 }
 
-/// One `\n`-terminated chunk of stdout (at most [`LINE_CAP`] bytes of it in `bytes`).
-fn accept(
+/// One `\n`-terminated chunk of stdout (at most [`LINE_CAP`] bytes of it in `bytes`): the cap,
+/// UTF-8, then [`inject`] for each line Java would see. The simulator calls it too.
+pub(crate) fn accept(
     ctx: &NodeContext,
     id: &str,
     bytes: &[u8],

@@ -8,15 +8,20 @@
 //! (and virtual time never moves) while a node is computing. Every output line goes through
 //! [`process::inject`], the same parsing, validation and diagnoses as in real time. Stdout is
 //! read in the step itself (`poll(2)` with a wall-clock limit, so a hung node is diagnosed and
-//! never hangs the grader); stderr is copied to the node's log by a thread.
+//! never hangs the grader). Everything else is the real-time seam's own code: the node is started
+//! by [`process::spawn::command`] (its process group, the reaper's tag, death with the grader),
+//! each stdout line goes through [`process::stdout::accept`] (line cap, UTF-8, parse, inject),
+//! stderr is drained by [`process::stderr`] (bytes, capped log) on a thread of its own, a crash is
+//! reported by [`process::report_exit`], and teardown ends what escaped the node's group with
+//! [`process::end_leftovers`].
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout};
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -24,8 +29,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::builtin::net::{Delivery, Message};
-use crate::builtin::process::stderr::StderrTail;
-use crate::builtin::process::{self, NodeContext, SpawnFailure};
+use crate::builtin::process::lines::LineRead;
+use crate::builtin::process::stderr::{self, StderrTail};
+use crate::builtin::process::stdout::{self, LINE_CAP};
+use crate::builtin::process::{self, spawn, NodeContext, SpawnFailure};
 use crate::builtin::wire;
 
 /// How long (wall clock) a node may compute before answering one input with its idle line.
@@ -33,15 +40,14 @@ const STEP_LIMIT: Duration = Duration::from_secs(10);
 /// How long a node that wrote a reply may take to follow it with the idle line, before it is
 /// taken for a node that does not speak the step protocol.
 const IDLE_AFTER_OUTPUT: Duration = Duration::from_secs(2);
-/// Longer stdout lines are cut (and then fail to parse): node output is untrusted.
-const LINE_LIMIT: usize = 16 << 20;
 
 /// Why a run cannot be simulated at all (an environment problem, exit 2), shared by the nodes.
 pub type Unsimulable = Arc<Mutex<Option<String>>>;
 
 /// What reading the node's stdout produced.
 enum Read1 {
-    Line(String),
+    /// At most [`LINE_CAP`] bytes of a line, and its full length.
+    Line(Vec<u8>, LineRead),
     End,
     /// Nothing within the wait.
     Timeout,
@@ -53,24 +59,41 @@ struct LineReader {
     buf: Vec<u8>,
     /// Where the unread part of `buf` starts.
     start: usize,
+    /// The kept start of a line over [`LINE_CAP`] and its length so far, while the rest of it
+    /// is counted and skipped (as [`process::lines`] does in real time).
+    long: Option<(Vec<u8>, u64)>,
 }
 
 impl LineReader {
     fn next(&mut self, wait: Duration) -> Read1 {
         let give_up = Instant::now() + wait;
         loop {
-            if let Some(i) = self.buf[self.start..].iter().position(|&b| b == b'\n') {
-                let line = &self.buf[self.start..self.start + i];
-                let line = String::from_utf8_lossy(line).into_owned();
+            let unread = &self.buf[self.start..];
+            let newline = unread.iter().position(|&b| b == b'\n');
+            if let Some((_, len)) = self.long.as_mut() {
+                let part = newline.unwrap_or(unread.len());
+                *len += part as u64;
+                self.start += part;
+                if newline.is_some() {
+                    self.start += 1;
+                    let (kept, len) = self.long.take().unwrap_or_default();
+                    let read = LineRead {
+                        len,
+                        terminated: true,
+                    };
+                    return Read1::Line(kept, read);
+                }
+            } else if let Some(i) = newline {
+                let line = unread[..i].to_vec();
                 self.start += i + 1;
-                return Read1::Line(line);
-            }
-            if self.buf.len() - self.start >= LINE_LIMIT {
-                // An endless line: cut it (it then fails to parse).
-                let line = String::from_utf8_lossy(&self.buf[self.start..]).into_owned();
-                self.buf.clear();
-                self.start = 0;
-                return Read1::Line(line);
+                let read = LineRead {
+                    len: i as u64,
+                    terminated: true,
+                };
+                return Read1::Line(line, read);
+            } else if unread.len() > LINE_CAP {
+                self.long = Some((unread[..LINE_CAP].to_vec(), unread.len() as u64));
+                self.start = self.buf.len();
             }
             if self.start > 0 {
                 self.buf.drain(..self.start);
@@ -189,7 +212,8 @@ impl SimNodes {
         Ok(())
     }
 
-    /// Kills every node and waits for it to be gone.
+    /// Kills every node and waits for it to be gone; then ends whatever they started that
+    /// escaped their groups, naming it in a diagnosis (as the real-time teardown does).
     pub fn kill_all(self, ctx: &NodeContext) {
         ctx.tearing_down.store(true, Ordering::SeqCst);
         for task in &self.tasks {
@@ -197,15 +221,20 @@ impl SimNodes {
         }
         let pids: Vec<u32> = self.nodes.iter().filter_map(|n| n.pid).collect();
         process::reaper::kill_groups(&pids);
+        // One shared wait for every stderr reader to reach its end (the log's closing note).
+        let drained = Instant::now() + Duration::from_millis(300);
         for node in &self.nodes {
             let mut inner = node.inner();
             inner.stdin = None;
             let _ = inner.child.kill();
             let _ = inner.child.wait();
+            let left = drained.saturating_duration_since(Instant::now());
+            let _ = inner.stderr_done.recv_timeout(left);
             if let Some(pid) = node.pid {
                 process::reaper::unregister(pid);
             }
         }
+        process::end_leftovers(ctx, &pids);
     }
 }
 
@@ -217,24 +246,11 @@ fn start(
     seed: u64,
     unsimulable: Unsimulable,
 ) -> Result<SimNode, SpawnFailure> {
-    process::reaper::ensure_signal_watcher();
-    let log_path = ctx.log_dir.join(format!("{id}.log"));
-    let log = File::create(&log_path)
-        .map_err(|e| SpawnFailure(format!("cannot create {}: {e}", log_path.display())))?;
-    let mut cmd = tokio::process::Command::new(bin);
-    cmd.args(args)
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    process::spawn::die_with_the_grader(&mut cmd);
-    let mut child = cmd.as_std_mut().spawn().map_err(|e| {
-        SpawnFailure(format!(
-            "{id} could not be started from {}: {e}",
-            bin.display()
-        ))
-    })?;
+    let (log_path, log) = process::log_file(ctx, id)?;
+    let mut child = spawn::command(ctx, id, bin, args)
+        .as_std_mut()
+        .spawn()
+        .map_err(|e| spawn::failed_to_start(id, bin, e))?;
     let pid = Some(child.id());
     process::reaper::register(child.id());
     let stdin = child.stdin.take();
@@ -242,14 +258,11 @@ fn start(
         stdout: child.stdout.take().expect("piped"),
         buf: Vec::new(),
         start: 0,
+        long: None,
     };
-    let stderr = child.stderr.take().expect("piped");
     let tail = Arc::new(Mutex::new(StderrTail::default()));
-    let (done_tx, stderr_done) = mpsc::channel();
-    let tail_copy = tail.clone();
-    std::thread::Builder::new()
-        .name(format!("{id} stderr"))
-        .spawn(move || read_stderr(stderr, log, tail_copy, done_tx))
+    let stderr = child.stderr.take().expect("piped");
+    let stderr_done = stderr::read_stderr_on_thread(id, stderr, log, tail.clone())
         .map_err(|e| SpawnFailure(format!("cannot start a thread for {id}: {e}")))?;
     let (next, _) = watch::channel(None);
     Ok(SimNode {
@@ -272,34 +285,6 @@ fn start(
             started: ctx.net.clock().now(),
         }),
     })
-}
-
-fn read_stderr(
-    stderr: impl Read,
-    mut log: File,
-    tail: Arc<Mutex<StderrTail>>,
-    done: mpsc::Sender<()>,
-) {
-    let mut reader = BufReader::new(stderr);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match (&mut reader)
-            .take(LINE_LIMIT as u64)
-            .read_until(b'\n', &mut buf)
-        {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let _ = log.write_all(&buf);
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
-        }
-        let line = String::from_utf8_lossy(&buf).into_owned();
-        tail.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-    }
-    let _ = log.flush();
-    let _ = done.send(());
 }
 
 /// Hands the node what the network delivers to it.
@@ -411,11 +396,14 @@ impl SimNode {
         let mut answered = false;
         loop {
             let mut wait = give_up.saturating_duration_since(Instant::now());
-            if answered && !inner.reported_idle {
-                wait = wait.min(IDLE_AFTER_OUTPUT);
+            // Silent for a while after answering, and never idle: not a step-protocol node.
+            let mut silent = false;
+            if answered && !inner.reported_idle && IDLE_AFTER_OUTPUT < wait {
+                wait = IDLE_AFTER_OUTPUT;
+                silent = true;
             }
             match inner.stdout.next(wait) {
-                Read1::Line(line) => {
+                Read1::Line(line, read) => {
                     if let Some(next) = idle(&line) {
                         inner.reported_idle = true;
                         self.next.send_replace(next);
@@ -425,30 +413,33 @@ impl SimNode {
                     if inner.state == State::Muted {
                         continue;
                     }
-                    for part in wire::split_java_lines(&line) {
-                        if let Err((summary, detail)) = process::inject(&self.ctx, &self.id, part) {
-                            self.ctx.diagnoses.report(
-                                format!("stdout {}", self.id),
-                                summary,
-                                vec![detail, wire::mute_consequence(&self.id)],
-                            );
-                            inner.state = State::Muted;
-                            break;
-                        }
+                    if let Err((summary, detail)) = stdout::accept(&self.ctx, &self.id, &line, read)
+                    {
+                        self.ctx.diagnoses.report(
+                            format!("stdout {}", self.id),
+                            summary,
+                            vec![detail, wire::mute_consequence(&self.id)],
+                        );
+                        inner.state = State::Muted;
                     }
                 }
                 Read1::End => return self.ended(inner),
-                Read1::Timeout => return self.hung(inner, answered),
+                // A node already muted for a bad line (a huge one, say) is judged by that.
+                Read1::Timeout => {
+                    let unsimulable = silent && inner.state != State::Muted;
+                    return self.hung(inner, unsimulable);
+                }
             }
         }
     }
 
-    /// The node stopped answering within the step limit.
-    fn hung(&self, inner: &mut Inner, answered: bool) {
+    /// The node stopped answering within the step limit (`unsimulable`: it answered, then fell
+    /// silent without the idle line: it does not speak the step protocol).
+    fn hung(&self, inner: &mut Inner, unsimulable: bool) {
         inner.state = State::Hung;
         self.next.send_replace(None);
         let id = &self.id;
-        if answered && !inner.reported_idle {
+        if unsimulable {
             let why = format!(
                 "{id} answers its input but never reports that it is idle, so --engine sim \
                  cannot drive it: the simulator runs nodes built on the course's `common` crate \
@@ -503,51 +494,26 @@ impl SimNode {
             }
         };
         let _ = inner.stderr_done.recv_timeout(Duration::from_secs(1));
-        let id = &self.id;
-        let after = self
-            .ctx
-            .net
-            .clock()
-            .now()
-            .saturating_sub(inner.started)
-            .as_secs_f64();
-        let stage = *self.ctx.stage.lock().unwrap_or_else(|e| e.into_inner());
         let how = process::describe_exit(status);
-        let mut details = Vec::new();
         let tail = inner.tail.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(panic) = &tail.panic {
-            details.push(format!("{id} panicked:"));
-            details.extend(panic.iter().map(|l| format!("  | {l}")));
-        }
-        if tail.lines.is_empty() {
-            details.push(format!("{id} wrote nothing to stderr."));
-        } else if tail.panic.is_none() {
-            details.push(format!("The last lines {id} wrote to stderr:"));
-            let skip = tail.lines.len().saturating_sub(process::SHOWN);
-            details.extend(tail.lines.iter().skip(skip).map(|l| format!("  | {l}")));
-        }
-        details.push(format!("Full stderr log: {}", inner.log_path.display()));
-        details.push(
-            "A node must keep running until the harness stops it: Maelstrom aborts a test whose \
-             node exits (exit code 255), so nothing else could be checked."
-                .into(),
+        process::report_exit(
+            &self.ctx,
+            &self.id,
+            &how,
+            inner.started,
+            &tail,
+            &inner.log_path,
         );
-        self.ctx.diagnoses.report(
-            format!("exit {id}"),
-            format!("{id} {how} {stage}, {after:.1} s after it started"),
-            details,
-        );
-        self.ctx.abort.send_replace(true);
     }
 }
 
 /// The next deadline of an idle line, `None` inside when the node has no timer; `None` outside
 /// for any other line.
-fn idle(line: &str) -> Option<Option<Duration>> {
-    if !line.starts_with("{\"sim\"") {
+fn idle(line: &[u8]) -> Option<Option<Duration>> {
+    if !line.starts_with(b"{\"sim\"") {
         return None;
     }
-    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(line).ok()?;
     let sim = value.get("sim")?;
     if sim.get("idle") != Some(&serde_json::Value::Bool(true)) {
         return None;
@@ -566,11 +532,11 @@ mod tests {
     #[test]
     fn idle_lines_are_recognised_and_messages_are_not() {
         assert_eq!(
-            idle(r#"{"sim":{"idle":true,"next_ns":1500}}"#),
+            idle(br#"{"sim":{"idle":true,"next_ns":1500}}"#),
             Some(Some(Duration::from_nanos(1500)))
         );
-        assert_eq!(idle(r#"{"sim":{"idle":true,"next_ns":null}}"#), Some(None));
-        assert_eq!(idle(r#"{"src":"n1","dest":"c1","body":{}}"#), None);
-        assert_eq!(idle(r#"{"sim":"#), None);
+        assert_eq!(idle(br#"{"sim":{"idle":true,"next_ns":null}}"#), Some(None));
+        assert_eq!(idle(br#"{"src":"n1","dest":"c1","body":{}}"#), None);
+        assert_eq!(idle(br#"{"sim":"#), None);
     }
 }
