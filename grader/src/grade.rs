@@ -241,6 +241,7 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                         budget: &budget,
                         bin: &bin,
                         runs_dir: &runs_dir,
+                        status: request.context.status.as_ref(),
                     };
                     let verdict = search.run(request, progress)?;
                     let seed = verdict.seed.unwrap_or_default();
@@ -522,8 +523,24 @@ pub fn run_sim(
     run_dir: &Path,
     seed: u64,
 ) -> Result<Verdict, GradeError> {
+    run_sim_observed(level, opts, budget, bin, run_dir, seed, None)
+}
+
+/// [`run_sim`], keeping a live display's `status` up to date (in virtual time).
+pub fn run_sim_observed(
+    level: &Level,
+    opts: &TestOptions,
+    budget: &Budget,
+    bin: &Path,
+    run_dir: &Path,
+    seed: u64,
+    status: Option<&Arc<RunStatus>>,
+) -> Result<Verdict, GradeError> {
     let started = Instant::now();
-    let record = builtin::simulate(opts, bin, run_dir, seed)?;
+    let record = builtin::simulate_observed(opts, bin, run_dir, seed, status.cloned())?;
+    if let Some(s) = status {
+        s.set_phase(Phase::Checking);
+    }
     let mut verdict = Verdict::new(level.id, EngineName::Sim, judge(opts, budget, &record));
     verdict.run_dir = Some(run_dir.to_path_buf());
     verdict.seconds = Some(started.elapsed().as_secs_f64());
@@ -571,6 +588,8 @@ struct SeedSearch<'a> {
     budget: &'a Budget,
     bin: &'a Path,
     runs_dir: &'a Path,
+    /// Fed by the first seed of each parallel batch: one bar cannot show several runs.
+    status: Option<&'a Arc<RunStatus>>,
 }
 
 impl SeedSearch<'_> {
@@ -597,9 +616,19 @@ impl SeedSearch<'_> {
                 let handles: Vec<_> = batch
                     .iter()
                     .zip(&dirs)
-                    .map(|(&seed, dir)| {
+                    .enumerate()
+                    .map(|(k, (&seed, dir))| {
+                        let status = self.status.filter(|_| k == 0);
                         scope.spawn(move || {
-                            run_sim(self.level, self.opts, self.budget, self.bin, dir, seed)
+                            run_sim_observed(
+                                self.level,
+                                self.opts,
+                                self.budget,
+                                self.bin,
+                                dir,
+                                seed,
+                                status,
+                            )
                         })
                     })
                     .collect();
