@@ -61,6 +61,9 @@ pub struct Context {
     pub target_dir: Option<PathBuf>,
     /// Where a live display reads the run's phase and operation counts.
     pub status: Option<Arc<RunStatus>>,
+    /// The learner's default loop ([`grade_with_precheck`]): the simulator first, then the
+    /// real-time verdict of record. Set when no engine was chosen.
+    pub precheck: bool,
 }
 
 /// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
@@ -340,6 +343,44 @@ pub fn precheck(
         }
         Err(e) => Err(e),
     }
+}
+
+/// What the default loop gave: the verdicts, and whether they are the simulator's alone (a seed
+/// failed, so the real-time run was skipped).
+#[derive(Debug)]
+pub struct Graded {
+    pub verdicts: Vec<Verdict>,
+    pub real_time_skipped: bool,
+}
+
+/// [`grade`], after [`precheck`] when the request asks for the default loop: a node the
+/// simulator fails is answered in about a second, with its replay seed, and never run in real
+/// time; one it passes gets the real-time verdict of record.
+pub fn grade_with_precheck(
+    request: &Request,
+    progress: Progress<'_>,
+) -> Result<Graded, GradeError> {
+    if request.context.precheck && request.repeat <= 1 {
+        if let Some(verdicts) = precheck(request, progress)? {
+            return Ok(Graded {
+                verdicts,
+                real_time_skipped: true,
+            });
+        }
+    }
+    Ok(Graded {
+        verdicts: grade(request, progress)?,
+        real_time_skipped: false,
+    })
+}
+
+/// Whether `verdicts` may tick a level in `grader list`: a real-time (or Maelstrom) pass, the
+/// verdict of record. A simulated pass is fast feedback, not a record.
+pub fn of_record(verdicts: &[Verdict]) -> bool {
+    !verdicts.is_empty()
+        && verdicts
+            .iter()
+            .all(|v| v.passed() && v.engine != EngineName::Sim)
 }
 
 /// One run of a level on the builtin engine.
