@@ -338,10 +338,11 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 /// `grader all` over a range prints one JSON document (valid against the shipped schema) or one
+/// (A node that starts and dies at once fails; a missing `--bin` is a usage error, exit 2.)
 /// JUnit test case per level, and exits with the worst level's code.
 #[test]
 fn all_prints_json_and_junit_for_a_range() {
-    let json = grader(&["all", "1..2", "--bin", "/no/such/node", "--format", "json"]);
+    let json = grader(&["all", "1..2", "--bin", "/bin/false", "--format", "json"]);
     assert_eq!(json.status.code(), Some(1), "{}", text(&json));
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON on stdout");
     let schema: serde_json::Value = serde_json::from_str(grader::format::json::SCHEMA).unwrap();
@@ -355,7 +356,7 @@ fn all_prints_json_and_junit_for_a_range() {
         .collect();
     assert_eq!(levels, [("1", "fail"), ("2", "fail")]);
 
-    let junit = grader(&["all", "3a", "--bin", "/no/such/node", "--format", "junit"]);
+    let junit = grader(&["all", "3a", "--bin", "/bin/false", "--format", "junit"]);
     assert_eq!(junit.status.code(), Some(1), "{}", text(&junit));
     let xml = String::from_utf8_lossy(&junit.stdout);
     assert!(xml.starts_with("<?xml"), "{xml}");
