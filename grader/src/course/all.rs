@@ -23,6 +23,12 @@ pub fn default_jobs() -> usize {
     (cores * 7).clamp(1, 14)
 }
 
+/// Levels simulated at once by default: one per core. A simulated run never waits on the wall
+/// clock, so more at once than there are cores only shares them.
+pub fn default_sim_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// How long a level's schedule lasts, to start the longest first.
 pub fn planned(level: &Level) -> Duration {
     level

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::course::all::{default_jobs, grade_all};
+use crate::course::all::{default_jobs, default_sim_jobs, grade_all};
 use crate::course::display::Display;
 use crate::course::{select, summary, LevelOutcome, LevelResult};
 use crate::format::{json, junit, Format};
@@ -22,7 +22,8 @@ pub struct AllArgs {
     #[arg(long)]
     pub todo: bool,
 
-    /// How many levels to grade at once (default: 7 per core, at most 14).
+    /// How many levels to grade at once (default: 7 per core, at most 14; with --engine sim, one
+    /// per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: Option<u32>,
 
@@ -219,7 +220,11 @@ pub fn all(args: AllArgs) -> ExitCode {
         print(args.node.format, &[]);
         return ExitCode::SUCCESS;
     }
-    let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
+    let jobs = match (args.jobs, template.engine) {
+        (Some(j), _) => j as usize,
+        (None, Engine::Sim) => default_sim_jobs(),
+        (None, _) => default_jobs(),
+    };
     let display = Display::new();
     display.note(&format!(
         "grading {} level{} ({} at a time)…",
