@@ -609,7 +609,11 @@ mod tests {
             Ok(Dice((0..8).map(|_| ctx.rng().gen()).collect()))
         }
 
-        fn handle(&mut self, _msg: Message<Payload>, _ctx: &mut Context<Self>) -> Result<(), Error> {
+        fn handle(
+            &mut self,
+            _msg: Message<Payload>,
+            _ctx: &mut Context<Self>,
+        ) -> Result<(), Error> {
             Ok(())
         }
     }
@@ -622,10 +626,7 @@ mod tests {
     /// The simulator replays a schedule by seed: a node's random draws must replay with it.
     #[test]
     fn the_same_seed_gives_the_same_draws() {
-        assert_eq!(
-            draws(Driver::with_seed(42)),
-            draws(Driver::with_seed(42))
-        );
+        assert_eq!(draws(Driver::with_seed(42)), draws(Driver::with_seed(42)));
         assert_ne!(draws(Driver::with_seed(42)), draws(Driver::with_seed(43)));
         // From the operating system: two drivers do not agree (2^-512 odds of a false alarm).
         assert_ne!(draws(Driver::new()), draws(Driver::new()));

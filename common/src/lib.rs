@@ -140,7 +140,7 @@ pub use error::{Error, ErrorCode};
 pub use kv::{Kv, KvClient, TsoClient, DEFAULT_SERVICE_TIMEOUT};
 pub use message::{Body, Init, Message, ReplyTo};
 pub use node::Node;
-pub use runtime::run;
 /// The `rand` crate [`Context::rng`] is built on, so that a node can `use common::rand::Rng;`
 /// without depending on (and matching the version of) `rand` itself.
 pub use rand;
+pub use runtime::run;

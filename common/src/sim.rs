@@ -175,7 +175,8 @@ mod tests {
             let init = format!(
                 r#"{{"sim":{{"now_ns":0,"seed":{seed}}},"src":"c0","dest":"n0","body":{{"type":"init","node_id":"n0","node_ids":["n0"],"msg_id":1}}}}"#
             );
-            let rolls = r#"{"sim":{"now_ns":5},"src":"c1","dest":"n0","body":{"type":"roll","msg_id":1}}"#;
+            let rolls =
+                r#"{"sim":{"now_ns":5},"src":"c1","dest":"n0","body":{"type":"roll","msg_id":1}}"#;
             let mut output = Vec::new();
             serve::<Delayed>(&init, format!("{rolls}\n{rolls}").as_bytes(), &mut output).unwrap();
             String::from_utf8(output)

@@ -159,7 +159,14 @@ pub fn simulate_observed(
     seed: u64,
     status: Option<Arc<RunStatus>>,
 ) -> Result<RunRecord, EngineError> {
-    run_timed(opts, bin, run_dir, Timing::Simulated { seed }, &|_| {}, status)
+    run_timed(
+        opts,
+        bin,
+        run_dir,
+        Timing::Simulated { seed },
+        &|_| {},
+        status,
+    )
 }
 
 /// [`run`], reporting progress as it goes.

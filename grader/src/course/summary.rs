@@ -64,7 +64,11 @@ fn verdict_word(result: &LevelResult) -> String {
 /// a level's row as it ends.
 pub fn one_line(result: &LevelResult) -> String {
     let outcome = result.outcome();
-    let mut line = format!("{} {:.1} s", verdict_word(result), result.wall.as_secs_f64());
+    let mut line = format!(
+        "{} {:.1} s",
+        verdict_word(result),
+        result.wall.as_secs_f64()
+    );
     let seeds = seeds(result);
     if !seeds.is_empty() {
         let _ = write!(line, " · {seeds}");

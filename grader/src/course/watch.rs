@@ -62,7 +62,11 @@ pub fn start(asked: Option<&'static Level>, progress: &Progress) -> Next {
 /// After a verdict on `level`: a failure (or an inconclusive run) waits for the next save; a pass
 /// moves on to the next level not `passed` yet — graded at once when it is built from the same
 /// challenge folder (3a's node may already pass 3b), else after the first save there.
-pub fn after(level: &'static Level, outcome: LevelOutcome, passed: &dyn Fn(&Level) -> bool) -> Next {
+pub fn after(
+    level: &'static Level,
+    outcome: LevelOutcome,
+    passed: &dyn Fn(&Level) -> bool,
+) -> Next {
     if outcome != LevelOutcome::Pass {
         return Next::Wait(level);
     }
@@ -254,8 +258,14 @@ mod tests {
     fn a_pass_moves_on_and_a_failure_waits() {
         let (_d, p) = progress(&["1", "3a"]);
         let l3a = level("3a").unwrap();
-        assert_eq!(after(l3a, LevelOutcome::Fail, &|l| p.has_passed(l)), Next::Wait(l3a));
-        assert_eq!(after(l3a, LevelOutcome::Inconclusive, &|l| p.has_passed(l)), Next::Wait(l3a));
+        assert_eq!(
+            after(l3a, LevelOutcome::Fail, &|l| p.has_passed(l)),
+            Next::Wait(l3a)
+        );
+        assert_eq!(
+            after(l3a, LevelOutcome::Inconclusive, &|l| p.has_passed(l)),
+            Next::Wait(l3a)
+        );
         // Same challenge folder: the same node may pass 3b already.
         assert_eq!(
             after(l3a, LevelOutcome::Pass, &|l| p.has_passed(l)),
@@ -264,19 +274,22 @@ mod tests {
         // Level 1 passed: next not passed is 2, another folder: wait for a save there.
         let (_d, p) = progress(&["1"]);
         assert_eq!(
-            after(level("1").unwrap(), LevelOutcome::Pass, &|l| p.has_passed(l)),
+            after(level("1").unwrap(), LevelOutcome::Pass, &|l| p
+                .has_passed(l)),
             Next::Wait(level("2").unwrap())
         );
         // The last level passed with an earlier one still open goes back to it.
         let (_d, p) = progress(&["6c"]);
         assert_eq!(
-            after(level("6c").unwrap(), LevelOutcome::Pass, &|l| p.has_passed(l)),
+            after(level("6c").unwrap(), LevelOutcome::Pass, &|l| p
+                .has_passed(l)),
             Next::Wait(level("1").unwrap())
         );
         let all: Vec<_> = LEVELS.iter().map(|l| l.id).collect();
         let (_d, p) = progress(&all);
         assert_eq!(
-            after(level("6c").unwrap(), LevelOutcome::Pass, &|l| p.has_passed(l)),
+            after(level("6c").unwrap(), LevelOutcome::Pass, &|l| p
+                .has_passed(l)),
             Next::Done
         );
         // Levels passed in the simulator this session count for moving on, not for the ticks.
