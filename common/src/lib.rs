@@ -5,6 +5,11 @@
 //! timeouts, timers and Maelstrom's service clients; [`testing`] runs the same node in-process on a
 //! virtual clock for snapshot tests.
 //!
+//! What a node sees of the world comes through its [`Context`]: its clock ([`Context::now`]) and
+//! its randomness ([`Context::rng`]). The grader's simulator (`--engine sim`, [`sim`]) sets both —
+//! virtual time, and a generator seeded from the run's seed — so that a seed replays a run
+//! exactly; a node that reads `Instant::now()` or `rand::thread_rng()` itself escapes it.
+//!
 //! ```
 //! use common::{Context, Error, Init, Message, Node};
 //! use serde::{Deserialize, Serialize};
@@ -135,4 +140,7 @@ pub use error::{Error, ErrorCode};
 pub use kv::{Kv, KvClient, TsoClient, DEFAULT_SERVICE_TIMEOUT};
 pub use message::{Body, Init, Message, ReplyTo};
 pub use node::Node;
+/// The `rand` crate [`Context::rng`] is built on, so that a node can `use common::rand::Rng;`
+/// without depending on (and matching the version of) `rand` itself.
+pub use rand;
 pub use runtime::run;

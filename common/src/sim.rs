@@ -12,6 +12,9 @@
 //! - node → engine, after every input: its output lines, then
 //!   `{"sim":{"idle":true,"next_ns":N}}` (`N` is `null` when no timer is pending).
 //!
+//! The seed of the first line seeds the node's [`Context::rng`](crate::Context::rng), so that
+//! the same run seed gives the node the same random draws.
+//!
 //! Between an input and its idle line no virtual time passes: a node's computing time counts as
 //! zero. A node in another language opts in by doing the same.
 
@@ -62,7 +65,10 @@ pub fn serve<N: Node>(
     input: impl BufRead,
     mut output: impl Write,
 ) -> anyhow::Result<()> {
-    let mut driver = Driver::<N>::new();
+    let mut driver = match header(first).and_then(|h| h.seed) {
+        Some(seed) => Driver::<N>::with_seed(seed),
+        None => Driver::<N>::new(),
+    };
     let mut step = |line: &str, output: &mut dyn Write| -> anyhow::Result<()> {
         let header = header(line).unwrap_or_default();
         let now = Duration::from_nanos(header.now_ns);
@@ -97,6 +103,8 @@ mod tests {
     enum Payload {
         Later { delay_ms: u64 },
         LaterOk,
+        Roll,
+        RollOk { value: u64 },
     }
 
     #[derive(Debug)]
@@ -111,11 +119,19 @@ mod tests {
 
         fn handle(&mut self, msg: Message<Payload>, ctx: &mut Context<Self>) -> Result<(), Error> {
             let to = msg.reply_to();
-            if let Payload::Later { delay_ms } = msg.body.payload {
-                ctx.after(
-                    Duration::from_millis(delay_ms),
-                    move |_: &mut Delayed, ctx| ctx.reply(&to, Payload::LaterOk),
-                );
+            match msg.body.payload {
+                Payload::Later { delay_ms } => {
+                    ctx.after(
+                        Duration::from_millis(delay_ms),
+                        move |_: &mut Delayed, ctx| ctx.reply(&to, Payload::LaterOk),
+                    );
+                }
+                Payload::Roll => {
+                    use rand::Rng;
+                    let value = ctx.rng().gen();
+                    ctx.reply(&to, Payload::RollOk { value });
+                }
+                _ => {}
             }
             Ok(())
         }
@@ -150,5 +166,28 @@ mod tests {
             })
         );
         assert_eq!(header(r#"{"src":"c0"}"#), None);
+    }
+
+    /// What a node draws from its context is fixed by the seed of the first line.
+    #[test]
+    fn the_seed_of_the_first_line_seeds_the_node_rng() {
+        let roll = |seed: u64| {
+            let init = format!(
+                r#"{{"sim":{{"now_ns":0,"seed":{seed}}},"src":"c0","dest":"n0","body":{{"type":"init","node_id":"n0","node_ids":["n0"],"msg_id":1}}}}"#
+            );
+            let rolls =
+                r#"{"sim":{"now_ns":5},"src":"c1","dest":"n0","body":{"type":"roll","msg_id":1}}"#;
+            let mut output = Vec::new();
+            serve::<Delayed>(&init, format!("{rolls}\n{rolls}").as_bytes(), &mut output).unwrap();
+            String::from_utf8(output)
+                .unwrap()
+                .lines()
+                .filter(|l| l.contains("roll_ok"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(roll(7).len(), 2);
+        assert_eq!(roll(7), roll(7));
+        assert_ne!(roll(7), roll(8));
     }
 }

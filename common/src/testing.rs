@@ -128,7 +128,9 @@ impl<N: Node> Cluster<N> {
             latency: Duration::ZERO,
             client_timeout: DEFAULT_CLIENT_TIMEOUT,
             node_ids: (0..node_count).map(|i| format!("n{i}")).collect(),
-            drivers: (0..node_count).map(|_| Driver::new()).collect(),
+            // A fixed seed per node: a node that draws from `ctx.rng()` behaves the same every
+            // time the test runs.
+            drivers: (0..node_count as u64).map(Driver::with_seed).collect(),
             in_flight: BTreeMap::new(),
             next_seq: 0,
             services: Services::new(SeqKv::Linearizable),

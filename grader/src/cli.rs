@@ -396,6 +396,8 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         (None, false) => NodeSource::Learner,
     };
     let display = crate::course::display::Display::new();
+    // A plain `grader <level>` simulates a few seeds before the real-time run (course.md).
+    let plain = crate::course::commands::engine_unchosen(args.engine.as_deref());
     let request = Request {
         level,
         node,
@@ -409,27 +411,17 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         context: grade::Context {
             label: args.label,
             status: Some(display.add(level)),
+            precheck: plain,
             ..grade::Context::default()
         },
     };
     let mut progress = |msg: &str| display.note(msg);
     let started = std::time::Instant::now();
-    // A plain `grader <level>` simulates a few seeds before the real-time run (course.md).
-    let plain = args.engine.is_none()
-        && std::env::var(maelstrom::ENGINE_ENV).map_or(true, |e| e.trim().is_empty())
-        && request.repeat == 1;
-    let mut real_time_skipped = false;
-    let graded = match plain.then(|| grade::precheck(&request, &mut progress)) {
-        Some(Ok(Some(failed))) => {
-            real_time_skipped = true;
-            Ok(failed)
-        }
-        Some(Err(e)) => Err(e),
-        Some(Ok(None)) | None => grade::grade(&request, &mut progress),
-    };
+    let graded = grade::grade_with_precheck(&request, &mut progress);
     drop(display);
+    let real_time_skipped = graded.as_ref().is_ok_and(|g| g.real_time_skipped);
     let (verdicts, error) = match graded {
-        Ok(verdicts) => (verdicts, None),
+        Ok(graded) => (graded.verdicts, None),
         Err(e) => {
             eprintln!("error: {e}");
             (Vec::new(), Some(e.to_string()))

@@ -61,6 +61,9 @@ pub struct Context {
     pub target_dir: Option<PathBuf>,
     /// Where a live display reads the run's phase and operation counts.
     pub status: Option<Arc<RunStatus>>,
+    /// The learner's default loop ([`grade_with_precheck`]): the simulator first, then the
+    /// real-time verdict of record. Set when no engine was chosen.
+    pub precheck: bool,
 }
 
 /// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
@@ -257,6 +260,7 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
                         budget: &budget,
                         bin: &bin,
                         runs_dir: &runs_dir,
+                        status: request.context.status.as_ref(),
                     };
                     let verdict = search.run(request, progress)?;
                     let seed = verdict.seed.unwrap_or_default();
@@ -355,6 +359,44 @@ pub fn precheck(
         }
         Err(e) => Err(e),
     }
+}
+
+/// What the default loop gave: the verdicts, and whether they are the simulator's alone (a seed
+/// failed, so the real-time run was skipped).
+#[derive(Debug)]
+pub struct Graded {
+    pub verdicts: Vec<Verdict>,
+    pub real_time_skipped: bool,
+}
+
+/// [`grade`], after [`precheck`] when the request asks for the default loop: a node the
+/// simulator fails is answered in about a second, with its replay seed, and never run in real
+/// time; one it passes gets the real-time verdict of record.
+pub fn grade_with_precheck(
+    request: &Request,
+    progress: Progress<'_>,
+) -> Result<Graded, GradeError> {
+    if request.context.precheck && request.repeat <= 1 {
+        if let Some(verdicts) = precheck(request, progress)? {
+            return Ok(Graded {
+                verdicts,
+                real_time_skipped: true,
+            });
+        }
+    }
+    Ok(Graded {
+        verdicts: grade(request, progress)?,
+        real_time_skipped: false,
+    })
+}
+
+/// Whether `verdicts` may tick a level in `grader list`: a real-time (or Maelstrom) pass, the
+/// verdict of record. A simulated pass is fast feedback, not a record.
+pub fn of_record(verdicts: &[Verdict]) -> bool {
+    !verdicts.is_empty()
+        && verdicts
+            .iter()
+            .all(|v| v.passed() && v.engine != EngineName::Sim)
 }
 
 /// One run of a level on the builtin engine.
@@ -538,8 +580,24 @@ pub fn run_sim(
     run_dir: &Path,
     seed: u64,
 ) -> Result<Verdict, GradeError> {
+    run_sim_observed(level, opts, budget, bin, run_dir, seed, None)
+}
+
+/// [`run_sim`], keeping a live display's `status` up to date (in virtual time).
+pub fn run_sim_observed(
+    level: &Level,
+    opts: &TestOptions,
+    budget: &Budget,
+    bin: &Path,
+    run_dir: &Path,
+    seed: u64,
+    status: Option<&Arc<RunStatus>>,
+) -> Result<Verdict, GradeError> {
     let started = Instant::now();
-    let record = builtin::simulate(opts, bin, run_dir, seed)?;
+    let record = builtin::simulate_observed(opts, bin, run_dir, seed, status.cloned())?;
+    if let Some(s) = status {
+        s.set_phase(Phase::Checking);
+    }
     let mut verdict = Verdict::new(level.id, EngineName::Sim, judge(opts, budget, &record));
     verdict.run_dir = Some(run_dir.to_path_buf());
     verdict.seconds = Some(started.elapsed().as_secs_f64());
@@ -587,6 +645,8 @@ struct SeedSearch<'a> {
     budget: &'a Budget,
     bin: &'a Path,
     runs_dir: &'a Path,
+    /// Fed by the first seed of each parallel batch: one bar cannot show several runs.
+    status: Option<&'a Arc<RunStatus>>,
 }
 
 impl SeedSearch<'_> {
@@ -613,9 +673,19 @@ impl SeedSearch<'_> {
                 let handles: Vec<_> = batch
                     .iter()
                     .zip(&dirs)
-                    .map(|(&seed, dir)| {
+                    .enumerate()
+                    .map(|(k, (&seed, dir))| {
+                        let status = self.status.filter(|_| k == 0);
                         scope.spawn(move || {
-                            run_sim(self.level, self.opts, self.budget, self.bin, dir, seed)
+                            run_sim_observed(
+                                self.level,
+                                self.opts,
+                                self.budget,
+                                self.bin,
+                                dir,
+                                seed,
+                                status,
+                            )
                         })
                     })
                     .collect();

@@ -341,7 +341,8 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 /// `grader all` over a range prints one JSON document (valid against the shipped schema) or one
-/// JUnit test case per level, and exits with the worst level's code.
+/// JUnit test case per level, and exits with the worst level's code. (A node that starts and
+/// dies at once fails; a missing `--bin` is a usage error, exit 2.)
 #[test]
 fn all_prints_json_and_junit_for_a_range() {
     // A missing --bin is a usage problem (exit 2), for each level alike.

@@ -147,13 +147,25 @@ pub fn simulate(
     run_dir: &Path,
     seed: u64,
 ) -> Result<RunRecord, EngineError> {
+    simulate_observed(opts, bin, run_dir, seed, None)
+}
+
+/// [`simulate`], keeping `status` (phase, operation counts, virtual time) up to date for a live
+/// display.
+pub fn simulate_observed(
+    opts: &TestOptions,
+    bin: &Path,
+    run_dir: &Path,
+    seed: u64,
+    status: Option<Arc<RunStatus>>,
+) -> Result<RunRecord, EngineError> {
     run_timed(
         opts,
         bin,
         run_dir,
         Timing::Simulated { seed },
         &|_| {},
-        None,
+        status,
     )
 }
 
@@ -320,7 +332,11 @@ async fn run_async(
         } else {
             Duration::ZERO
         };
-        s.start_schedule(opts.time_limit + recovery);
+        if sim_clock.is_some() {
+            s.start_virtual_schedule(opts.time_limit + recovery);
+        } else {
+            s.start_schedule(opts.time_limit + recovery);
+        }
         interpreter.observe(s);
     }
     if ok {

@@ -192,6 +192,8 @@ fn request(submission: &Submission, level: &'static Level, out: &Path, engine: E
             label: Some(submission.student.clone()),
             target_dir: Some(out.join("target")),
             status: None,
+            // A gradebook holds verdicts of record: the engine asked for, no simulated shortcut.
+            precheck: false,
         },
     }
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::course::all::{default_jobs, grade_all};
+use crate::course::all::{default_jobs, default_sim_jobs, grade_all};
 use crate::course::display::Display;
 use crate::course::{select, summary, LevelOutcome, LevelResult};
 use crate::format::{json, junit, Format};
@@ -22,9 +22,19 @@ pub struct AllArgs {
     #[arg(long)]
     pub todo: bool,
 
-    /// How many levels to grade at once (default: 7 per core, at most 14).
+    /// How many levels to grade at once (default: 7 per core, at most 14; with --engine sim, one
+    /// per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub jobs: Option<u32>,
+
+    /// With --engine sim: the seed of every level's first simulated run (random when not given;
+    /// the summary shows each level's seed).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// With --engine sim: try N seeds per level, stopping a level at its first failing seed.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub seeds: u32,
 
     #[command(flatten)]
     pub node: NodeArgs,
@@ -49,7 +59,9 @@ pub struct NodeArgs {
     #[arg(long, value_name = "DIR")]
     pub runs_dir: Option<PathBuf>,
 
-    /// builtin (the default), maelstrom, or auto. Also read from GRADER_ENGINE.
+    /// builtin, maelstrom, auto, or sim (virtual time). Also read from GRADER_ENGINE. Not given:
+    /// each level is simulated over a few seeds first, then graded in real time (builtin), the
+    /// verdict of record.
     #[arg(long, value_name = "ENGINE")]
     pub engine: Option<String>,
 
@@ -142,11 +154,18 @@ pub fn print(format: Format, results: &[LevelResult]) {
     }
 }
 
-/// Records the learner's passes in their own workspace.
+/// Whether no engine was chosen (neither `--engine` nor `GRADER_ENGINE`): the default loop.
+pub fn engine_unchosen(flag: Option<&str>) -> bool {
+    flag.is_none()
+        && std::env::var(crate::maelstrom::ENGINE_ENV).map_or(true, |e| e.trim().is_empty())
+}
+
+/// Records the learner's passes in their own workspace: verdicts of record only (a pass in the
+/// simulator alone ticks nothing in `grader list`).
 pub fn record_passes(workspace: &std::path::Path, results: &[LevelResult]) {
     let passed: Vec<_> = results
         .iter()
-        .filter(|r| r.outcome() == LevelOutcome::Pass)
+        .filter(|r| r.outcome() == LevelOutcome::Pass && crate::grade::of_record(&r.verdicts))
         .map(|r| r.level)
         .collect();
     if passed.is_empty() {
@@ -175,13 +194,22 @@ pub fn all(args: AllArgs) -> ExitCode {
         .first()
         .copied()
         .unwrap_or(&crate::manifest::LEVELS[0]);
-    let (template, own) = match request(&args.node, first) {
+    let (mut template, own) = match request(&args.node, first) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if template.engine != Engine::Sim && (args.seed.is_some() || args.seeds > 1) {
+        eprintln!("error: --seed and --seeds choose simulated schedules: add --engine sim");
+        return ExitCode::from(2);
+    }
+    template.seed = args.seed;
+    template.seeds = args.seeds;
+    // As for one level: with no engine chosen, each level is simulated first, then graded in
+    // real time.
+    template.context.precheck = engine_unchosen(args.node.engine.as_deref());
     let levels = if args.todo {
         select::todo(levels, &Progress::load(&template.workspace))
     } else {
@@ -192,7 +220,11 @@ pub fn all(args: AllArgs) -> ExitCode {
         print(args.node.format, &[]);
         return ExitCode::SUCCESS;
     }
-    let jobs = args.jobs.map_or_else(default_jobs, |j| j as usize);
+    let jobs = match (args.jobs, template.engine) {
+        (Some(j), _) => j as usize,
+        (None, Engine::Sim) => default_sim_jobs(),
+        (None, _) => default_jobs(),
+    };
     let display = Display::new();
     display.note(&format!(
         "grading {} level{} ({} at a time)…",

@@ -29,10 +29,50 @@ pub fn key_figures(verdict: &Verdict) -> String {
         .join(", ")
 }
 
-/// `PASS 21.3 s` or `FAIL 12.0 s — workload: 3 values lost`, for a level's row as it ends.
+/// The seeds of a level's simulated runs, `seed 42` (or `seeds 42, 43` for a level with several
+/// runs): what replays them. Empty for real-time runs.
+pub fn seeds(result: &LevelResult) -> String {
+    let seeds: Vec<String> = result
+        .verdicts
+        .iter()
+        .filter_map(|v| v.seed)
+        .map(|s| s.to_string())
+        .collect();
+    match seeds.len() {
+        0 => String::new(),
+        1 => format!("seed {}", seeds[0]),
+        _ => format!("seeds {}", seeds.join(", ")),
+    }
+}
+
+/// `PASS`, or `PASS (sim)` when the verdicts are the simulator's alone: not a verdict of record.
+fn verdict_word(result: &LevelResult) -> String {
+    let simulated = !result.verdicts.is_empty()
+        && result
+            .verdicts
+            .iter()
+            .all(|v| v.engine == crate::verdict::EngineName::Sim);
+    let word = result.outcome().word();
+    if simulated {
+        format!("{word} (sim)")
+    } else {
+        word.to_owned()
+    }
+}
+
+/// `PASS 21.3 s`, `PASS (sim) 0.4 s · seed 42` or `FAIL 12.0 s — workload: 3 values lost`, for
+/// a level's row as it ends.
 pub fn one_line(result: &LevelResult) -> String {
     let outcome = result.outcome();
-    let mut line = format!("{} {:.1} s", outcome.word(), result.wall.as_secs_f64());
+    let mut line = format!(
+        "{} {:.1} s",
+        verdict_word(result),
+        result.wall.as_secs_f64()
+    );
+    let seeds = seeds(result);
+    if !seeds.is_empty() {
+        let _ = write!(line, " · {seeds}");
+    }
     if outcome != LevelOutcome::Pass {
         if let Some(d) = result.diagnosis() {
             let first = d.lines().next().unwrap_or_default();
@@ -51,10 +91,8 @@ pub fn table(results: &[LevelResult]) -> String {
         "level", "verdict", "wall", "key figures"
     );
     for r in results {
-        let figures = r
-            .verdicts
-            .iter()
-            .map(key_figures)
+        let figures = std::iter::once(seeds(r))
+            .chain(r.verdicts.iter().map(key_figures))
             .filter(|f| !f.is_empty())
             .collect::<Vec<_>>()
             .join(" / ");
@@ -68,7 +106,7 @@ pub fn table(results: &[LevelResult]) -> String {
             out,
             "{:<6} {:<13} {:>6.1}s  {:<52} {folder}",
             r.level.id,
-            r.outcome().word(),
+            verdict_word(r),
             r.wall.as_secs_f64(),
             figures
         );
@@ -84,6 +122,14 @@ pub fn table(results: &[LevelResult]) -> String {
         .filter(|r| r.outcome() == LevelOutcome::Pass)
         .count();
     let _ = writeln!(out, "\n{passed} of {} levels passed.", results.len());
+    if results.iter().any(|r| !seeds(r).is_empty()) {
+        let _ = writeln!(
+            out,
+            "(sim): graded in virtual time; `cargo run -p grader -- LEVEL --engine sim --seed N` \
+             replays a level's run, and a plain `cargo run -p grader -- LEVEL` gives the verdict \
+             of record."
+        );
+    }
     out
 }
 
@@ -129,5 +175,25 @@ mod tests {
         );
         assert!(text.contains("1 of 2 levels passed."), "{text}");
         assert!(one_line(&results[0]).starts_with("FAIL 10.4 s — FAIL level 1"));
+        assert!(!text.contains("(sim)"), "{text}");
+    }
+
+    /// A simulated level says so, and names the seed that replays it.
+    #[test]
+    fn a_simulated_level_shows_its_seed() {
+        let mut pass = Verdict::new("2", EngineName::Sim, vec![Check::valid("workload", "ok")]);
+        pass.seed = Some(4711);
+        let result = LevelResult {
+            level: level("2").unwrap(),
+            verdicts: vec![pass],
+            error: None,
+            wall: Duration::from_millis(400),
+        };
+        assert_eq!(one_line(&result), "PASS (sim) 0.4 s · seed 4711");
+        let text = table(std::slice::from_ref(&result));
+        assert!(text.contains("PASS (sim)"), "{text}");
+        assert!(text.contains("seed 4711"), "{text}");
+        assert!(text.contains("--engine sim --seed N"), "{text}");
+        assert!(!crate::grade::of_record(&result.verdicts));
     }
 }

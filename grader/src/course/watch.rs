@@ -2,6 +2,10 @@
 //! folder, rebuild and regrade the current level, show the verdict, and move on to the next level
 //! when it passes.
 //!
+//! It grades in the simulator by default, over a few seeds: an answer in about a second on every
+//! save. A simulated pass moves on but ticks nothing in `grader list`; the plain
+//! `cargo run -p grader -- LEVEL` (or `--engine builtin` here) gives the verdict of record.
+//!
 //! The decisions — which level to start with, which saves matter, what to do after a verdict —
 //! are pure functions ([`start`], [`matters`], [`after`]), tested without a file system watcher;
 //! [`run`] only wires them to `notify` and the grader.
@@ -30,7 +34,8 @@ pub struct WatchArgs {
     /// The level to start with (default: the first one you have not passed).
     pub level: Option<String>,
 
-    /// builtin (the default), maelstrom, or auto. Also read from GRADER_ENGINE.
+    /// sim (the default here: virtual time, an answer in about a second), builtin, maelstrom,
+    /// or auto. Also read from GRADER_ENGINE.
     #[arg(long, value_name = "ENGINE")]
     pub engine: Option<String>,
 }
@@ -55,9 +60,13 @@ pub fn start(asked: Option<&'static Level>, progress: &Progress) -> Next {
 }
 
 /// After a verdict on `level`: a failure (or an inconclusive run) waits for the next save; a pass
-/// moves on to the next level not passed yet — graded at once when it is built from the same
+/// moves on to the next level not `passed` yet — graded at once when it is built from the same
 /// challenge folder (3a's node may already pass 3b), else after the first save there.
-pub fn after(level: &'static Level, outcome: LevelOutcome, progress: &Progress) -> Next {
+pub fn after(
+    level: &'static Level,
+    outcome: LevelOutcome,
+    passed: &dyn Fn(&Level) -> bool,
+) -> Next {
     if outcome != LevelOutcome::Pass {
         return Next::Wait(level);
     }
@@ -65,7 +74,7 @@ pub fn after(level: &'static Level, outcome: LevelOutcome, progress: &Progress) 
     let next = LEVELS[position + 1..]
         .iter()
         .chain(LEVELS[..position].iter())
-        .find(|l| !progress.has_passed(l) && l.id != level.id);
+        .find(|l| !passed(l) && l.id != level.id);
     match next {
         None => Next::Done,
         Some(n) if n.challenge == level.challenge => Next::Grade(n),
@@ -104,6 +113,8 @@ pub fn run(args: WatchArgs) -> ExitCode {
         None => None,
     };
     let engine = match Engine::from_flag_or_env(args.engine.as_deref()) {
+        // Fast feedback on every save: the simulator, unless an engine was chosen.
+        Ok(_) if super::commands::engine_unchosen(args.engine.as_deref()) => Engine::Sim,
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
@@ -133,7 +144,17 @@ pub fn run(args: WatchArgs) -> ExitCode {
         eprintln!("error: cannot watch {}: {e}", challenges.display());
         return ExitCode::from(2);
     }
+    if engine == Engine::Sim {
+        println!(
+            "Grading in the simulator over {} seeds on every save (about a second each); a pass \
+             here moves on but is not the verdict of record: `cargo run -p grader -- LEVEL` \
+             gives that, and ticks `grader list`.",
+            crate::grade::PRECHECK_SEEDS
+        );
+    }
     let mut next = start(asked, &Progress::load(&workspace));
+    // Levels passed in the simulator this session: moved on from, though not ticked.
+    let mut passed_here: Vec<&'static str> = Vec::new();
     loop {
         let level = match next {
             Next::Done => {
@@ -161,7 +182,11 @@ pub fn run(args: WatchArgs) -> ExitCode {
             runs_dir: None,
             engine,
             seed: None,
-            seeds: 1,
+            seeds: if engine == Engine::Sim {
+                crate::grade::PRECHECK_SEEDS
+            } else {
+                1
+            },
             context: Context::default(),
         };
         let display = Display::new();
@@ -177,8 +202,18 @@ pub fn run(args: WatchArgs) -> ExitCode {
         }
         if result.outcome() == LevelOutcome::Pass {
             record_passes(&workspace, std::slice::from_ref(&result));
+            if !crate::grade::of_record(&result.verdicts) {
+                passed_here.push(level.id);
+                println!(
+                    "Level {} passed in the simulator. For the verdict of record (real time, \
+                     ticks `grader list`): cargo run -p grader -- {}",
+                    level.id, level.id
+                );
+            }
         }
-        next = after(level, result.outcome(), &Progress::load(&workspace));
+        let progress = Progress::load(&workspace);
+        let passed = |l: &Level| progress.has_passed(l) || passed_here.contains(&l.id);
+        next = after(level, result.outcome(), &passed);
         // Saves made while grading are for the code just graded.
         while rx.try_recv().is_ok() {}
     }
@@ -223,30 +258,47 @@ mod tests {
     fn a_pass_moves_on_and_a_failure_waits() {
         let (_d, p) = progress(&["1", "3a"]);
         let l3a = level("3a").unwrap();
-        assert_eq!(after(l3a, LevelOutcome::Fail, &p), Next::Wait(l3a));
-        assert_eq!(after(l3a, LevelOutcome::Inconclusive, &p), Next::Wait(l3a));
+        assert_eq!(
+            after(l3a, LevelOutcome::Fail, &|l| p.has_passed(l)),
+            Next::Wait(l3a)
+        );
+        assert_eq!(
+            after(l3a, LevelOutcome::Inconclusive, &|l| p.has_passed(l)),
+            Next::Wait(l3a)
+        );
         // Same challenge folder: the same node may pass 3b already.
         assert_eq!(
-            after(l3a, LevelOutcome::Pass, &p),
+            after(l3a, LevelOutcome::Pass, &|l| p.has_passed(l)),
             Next::Grade(level("3b").unwrap())
         );
         // Level 1 passed: next not passed is 2, another folder: wait for a save there.
         let (_d, p) = progress(&["1"]);
         assert_eq!(
-            after(level("1").unwrap(), LevelOutcome::Pass, &p),
+            after(level("1").unwrap(), LevelOutcome::Pass, &|l| p
+                .has_passed(l)),
             Next::Wait(level("2").unwrap())
         );
         // The last level passed with an earlier one still open goes back to it.
         let (_d, p) = progress(&["6c"]);
         assert_eq!(
-            after(level("6c").unwrap(), LevelOutcome::Pass, &p),
+            after(level("6c").unwrap(), LevelOutcome::Pass, &|l| p
+                .has_passed(l)),
             Next::Wait(level("1").unwrap())
         );
         let all: Vec<_> = LEVELS.iter().map(|l| l.id).collect();
         let (_d, p) = progress(&all);
         assert_eq!(
-            after(level("6c").unwrap(), LevelOutcome::Pass, &p),
+            after(level("6c").unwrap(), LevelOutcome::Pass, &|l| p
+                .has_passed(l)),
             Next::Done
+        );
+        // Levels passed in the simulator this session count for moving on, not for the ticks.
+        let (_d, p) = progress(&["1", "2"]);
+        let here = ["3a", "3b", "3c", "3d"];
+        let passed = |l: &Level| p.has_passed(l) || here.contains(&l.id);
+        assert_eq!(
+            after(level("3d").unwrap(), LevelOutcome::Pass, &passed),
+            Next::Grade(level("3e").unwrap())
         );
     }
 
