@@ -46,8 +46,15 @@ fn level_4_passes_five_runs_of_the_solution_and_fails_a_blind_write() {
         finals.summary.starts_with("n0, n1 and n2 returned no"),
         "{report}"
     );
-    let finals = runs[0][0].check("final reads").expect("a final reads check");
-    assert_eq!(finals.validity, Validity::Valid, "{}", describe("4", &runs[0]));
+    let finals = runs[0][0]
+        .check("final reads")
+        .expect("a final reads check");
+    assert_eq!(
+        finals.validity,
+        Validity::Valid,
+        "{}",
+        describe("4", &runs[0])
+    );
 
     let blind_run = runs.pop().unwrap();
     let solution = &runs[0];

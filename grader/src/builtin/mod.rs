@@ -147,7 +147,14 @@ pub fn simulate(
     run_dir: &Path,
     seed: u64,
 ) -> Result<RunRecord, EngineError> {
-    run_timed(opts, bin, run_dir, Timing::Simulated { seed }, &|_| {}, None)
+    run_timed(
+        opts,
+        bin,
+        run_dir,
+        Timing::Simulated { seed },
+        &|_| {},
+        None,
+    )
 }
 
 /// [`run`], reporting progress as it goes.

@@ -75,7 +75,6 @@ pub fn stub_node(challenge: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("the {challenge} stub builds: {e}"))
 }
 
-
 /// The seed of the tests' simulated runs: fixed, so that a failure replays exactly.
 pub const SEED: u64 = 20_260_101;
 

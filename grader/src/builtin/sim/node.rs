@@ -53,6 +53,9 @@ struct LineReader {
     buf: Vec<u8>,
     /// Where the unread part of `buf` starts.
     start: usize,
+    /// Where `read` lands, allocated once: a fresh zeroed 64 KiB array per read cost more than
+    /// the read itself.
+    chunk: Box<[u8]>,
 }
 
 impl LineReader {
@@ -80,10 +83,9 @@ impl LineReader {
             if !readable(&self.stdout, left) {
                 return Read1::Timeout;
             }
-            let mut chunk = [0u8; 64 * 1024];
-            match self.stdout.read(&mut chunk) {
+            match self.stdout.read(&mut self.chunk) {
                 Ok(0) => return Read1::End,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => self.buf.extend_from_slice(&self.chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => return Read1::End,
             }
@@ -242,6 +244,7 @@ fn start(
         stdout: child.stdout.take().expect("piped"),
         buf: Vec::new(),
         start: 0,
+        chunk: vec![0; 64 * 1024].into_boxed_slice(),
     };
     let stderr = child.stderr.take().expect("piped");
     let tail = Arc::new(Mutex::new(StderrTail::default()));
@@ -306,8 +309,8 @@ fn read_stderr(
 async fn deliver(node: Arc<SimNode>) {
     let net = node.ctx.net.clone();
     loop {
-        let give_up = net.clock().now() + Duration::from_secs(1);
-        match net.recv(&node.id, give_up).await {
+        // No deadline: a sleeper per wait would only pile up in the clock's queue.
+        match net.recv(&node.id, Duration::MAX).await {
             Delivery::Message(m) => node.step(Input::Message(&m)).await,
             Delivery::Nothing => {}
             Delivery::Gone => return,
@@ -547,6 +550,21 @@ fn idle(line: &str) -> Option<Option<Duration>> {
     if !line.starts_with("{\"sim\"") {
         return None;
     }
+    // The exact lines `common` writes, read without building a JSON tree: one per step.
+    if let Some(rest) = line.strip_prefix(r#"{"sim":{"idle":true,"next_ns":"#) {
+        match rest {
+            "null}}" => return Some(None),
+            _ => {
+                if let Some(n) = rest
+                    .strip_suffix("}}")
+                    .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|n| n.parse().ok())
+                {
+                    return Some(Some(Duration::from_nanos(n)));
+                }
+            }
+        }
+    }
     let value: serde_json::Value = serde_json::from_str(line).ok()?;
     let sim = value.get("sim")?;
     if sim.get("idle") != Some(&serde_json::Value::Bool(true)) {
@@ -572,5 +590,11 @@ mod tests {
         assert_eq!(idle(r#"{"sim":{"idle":true,"next_ns":null}}"#), Some(None));
         assert_eq!(idle(r#"{"src":"n1","dest":"c1","body":{}}"#), None);
         assert_eq!(idle(r#"{"sim":"#), None);
+        // Off the fast path, still read as JSON (or not at all).
+        assert_eq!(
+            idle(r#"{"sim": {"next_ns": 7, "idle": true}}"#),
+            Some(Some(Duration::from_nanos(7)))
+        );
+        assert_eq!(idle(r#"{"sim":{"idle":true,"next_ns":+5}}"#), None);
     }
 }
