@@ -56,7 +56,7 @@ impl Journal {
         Journal {
             max_lines,
             max_bytes,
-            file: file.map(BufWriter::new),
+            file: file.map(|f| BufWriter::with_capacity(256 * 1024, f)),
             origin: None,
             pending: Vec::new(),
             lines: 0,

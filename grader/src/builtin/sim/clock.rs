@@ -31,6 +31,8 @@ struct State {
     sleepers: BinaryHeap<Reverse<Entry>>,
     /// How many times time moved, for the speed report.
     advances: u64,
+    /// Queue length at which cancelled sleepers are swept out.
+    purge_at: usize,
 }
 
 #[derive(Debug)]
@@ -128,6 +130,17 @@ impl Clock for SimClock {
         let mut s = self.state();
         if deadline <= s.now {
             return Box::pin(std::future::ready(()));
+        }
+        if deadline == Duration::MAX {
+            // Never due: nothing to queue (it would only be dropped, cancelled, later).
+            return Box::pin(std::future::pending());
+        }
+        if s.sleepers.len() >= s.purge_at {
+            // Dropped sleeps stay queued until their time comes; sweep them out before the
+            // queue grows with them. The order of the rest is by (deadline, seq): unchanged.
+            s.sleepers
+                .retain(|e| !e.0.sleeper.cancelled.load(Ordering::Relaxed));
+            s.purge_at = (2 * s.sleepers.len()).max(1024);
         }
         let sleeper = Arc::new(Sleeper::default());
         let seq = s.next_seq;

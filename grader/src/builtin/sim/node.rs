@@ -62,6 +62,9 @@ struct LineReader {
     /// The kept start of a line over [`LINE_CAP`] and its length so far, while the rest of it
     /// is counted and skipped (as [`process::lines`] does in real time).
     long: Option<(Vec<u8>, u64)>,
+    /// Where `read` lands, allocated once: a fresh zeroed 64 KiB array per read cost more than
+    /// the read itself.
+    chunk: Box<[u8]>,
 }
 
 impl LineReader {
@@ -103,10 +106,9 @@ impl LineReader {
             if !readable(&self.stdout, left) {
                 return Read1::Timeout;
             }
-            let mut chunk = [0u8; 64 * 1024];
-            match self.stdout.read(&mut chunk) {
+            match self.stdout.read(&mut self.chunk) {
                 Ok(0) => return Read1::End,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => self.buf.extend_from_slice(&self.chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => return Read1::End,
             }
@@ -259,6 +261,7 @@ fn start(
         buf: Vec::new(),
         start: 0,
         long: None,
+        chunk: vec![0; 64 * 1024].into_boxed_slice(),
     };
     let tail = Arc::new(Mutex::new(StderrTail::default()));
     let stderr = child.stderr.take().expect("piped");
@@ -291,8 +294,8 @@ fn start(
 async fn deliver(node: Arc<SimNode>) {
     let net = node.ctx.net.clone();
     loop {
-        let give_up = net.clock().now() + Duration::from_secs(1);
-        match net.recv(&node.id, give_up).await {
+        // No deadline: a sleeper per wait would only pile up in the clock's queue.
+        match net.recv(&node.id, Duration::MAX).await {
             Delivery::Message(m) => node.step(Input::Message(&m)).await,
             Delivery::Nothing => {}
             Delivery::Gone => return,
@@ -513,6 +516,19 @@ fn idle(line: &[u8]) -> Option<Option<Duration>> {
     if !line.starts_with(b"{\"sim\"") {
         return None;
     }
+    // The exact lines `common` writes, read without building a JSON tree: one per step.
+    if let Some(rest) = line.strip_prefix(br#"{"sim":{"idle":true,"next_ns":"#.as_slice()) {
+        if rest == b"null}}" {
+            return Some(None);
+        }
+        if let Some(n) = rest
+            .strip_suffix(b"}}".as_slice())
+            .filter(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
+            .and_then(|n| std::str::from_utf8(n).ok()?.parse().ok())
+        {
+            return Some(Some(Duration::from_nanos(n)));
+        }
+    }
     let value: serde_json::Value = serde_json::from_slice(line).ok()?;
     let sim = value.get("sim")?;
     if sim.get("idle") != Some(&serde_json::Value::Bool(true)) {
@@ -538,5 +554,11 @@ mod tests {
         assert_eq!(idle(br#"{"sim":{"idle":true,"next_ns":null}}"#), Some(None));
         assert_eq!(idle(br#"{"src":"n1","dest":"c1","body":{}}"#), None);
         assert_eq!(idle(br#"{"sim":"#), None);
+        // Off the fast path, still read as JSON (or not at all).
+        assert_eq!(
+            idle(br#"{"sim": {"next_ns": 7, "idle": true}}"#),
+            Some(Some(Duration::from_nanos(7)))
+        );
+        assert_eq!(idle(br#"{"sim":{"idle":true,"next_ns":+5}}"#), None);
     }
 }
