@@ -136,16 +136,7 @@ fn latency_raw(samples: &[Sample<'_>]) -> Result<Plot, PlotError> {
     let (xmax, ymax) = extent(samples);
     let mut svg = String::new();
     draw(&mut svg, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(55)
-            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax * 1.05)?;
-        chart
-            .configure_mesh()
-            .x_desc("time (s)")
-            .y_desc("latency (ms)")
-            .draw()?;
+        let mut chart = time_chart(&root, ("time (s)", xmax), ("latency (ms)", ymax * 1.05))?;
         for (i, (f, list)) in by_f(samples).into_iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             let step = list.len().div_ceil(MAX_POINTS).max(1);
@@ -158,11 +149,7 @@ fn latency_raw(samples: &[Sample<'_>]) -> Result<Plot, PlotError> {
                 .label(f.to_owned())
                 .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart)?;
         Ok(())
     })
     .map_err(fail("latency"))?;
@@ -188,16 +175,7 @@ fn latency_quantiles(samples: &[Sample<'_>]) -> Result<Plot, PlotError> {
     let (xmax, ymax) = extent(samples);
     let mut svg = String::new();
     draw(&mut svg, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(55)
-            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax * 1.05)?;
-        chart
-            .configure_mesh()
-            .x_desc("time (s)")
-            .y_desc("latency (ms)")
-            .draw()?;
+        let mut chart = time_chart(&root, ("time (s)", xmax), ("latency (ms)", ymax * 1.05))?;
         for (i, (f, list)) in by_f(samples).into_iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             let bucketed = buckets(&list, xmax);
@@ -221,11 +199,7 @@ fn latency_quantiles(samples: &[Sample<'_>]) -> Result<Plot, PlotError> {
                     .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], style));
             }
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart)?;
         Ok(())
     })
     .map_err(fail("latency quantiles"))?;
@@ -263,16 +237,7 @@ fn throughput(samples: &[Sample<'_>]) -> Result<Plot, PlotError> {
         .fold(1.0, f64::max);
     let mut svg = String::new();
     draw(&mut svg, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(55)
-            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax * 1.1)?;
-        chart
-            .configure_mesh()
-            .x_desc("time (s)")
-            .y_desc("ops / s")
-            .draw()?;
+        let mut chart = time_chart(&root, ("time (s)", xmax), ("ops / s", ymax * 1.1))?;
         for (i, (f, line)) in rates.into_iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
             chart
@@ -280,11 +245,7 @@ fn throughput(samples: &[Sample<'_>]) -> Result<Plot, PlotError> {
                 .label(f.to_owned())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], color));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart)?;
         Ok(())
     })
     .map_err(fail("throughput"))?;
@@ -332,16 +293,11 @@ fn stable_latency(history: &History, verdict: &Verdict) -> Result<Option<Plot>, 
         .fold(1.0, f64::max);
     let mut svg = String::new();
     draw(&mut svg, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(55)
-            .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax * 1.1)?;
-        chart
-            .configure_mesh()
-            .x_desc("value known at (s)")
-            .y_desc("stable latency (ms)")
-            .draw()?;
+        let mut chart = time_chart(
+            &root,
+            ("value known at (s)", xmax),
+            ("stable latency (ms)", ymax * 1.1),
+        )?;
         let color = PALETTE[0];
         let step = points.len().div_ceil(MAX_POINTS).max(1);
         chart
@@ -362,11 +318,7 @@ fn stable_latency(history: &History, verdict: &Verdict) -> Result<Option<Plot>, 
                 .label(format!("{name} ({y} ms)"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], c));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart)?;
         Ok(())
     })
     .map_err(fail("stable latency"))?;
@@ -433,6 +385,42 @@ fn budget(figure: &crate::verdict::Figure) -> Result<Option<Plot>, PlotError> {
 }
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// A chart with time (or another f64) across and an f64 up, both from zero.
+type TimeChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// The frame every plot over time shares: axes from zero, `xmax` plus a little room, labelled.
+fn time_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    (x_desc, xmax): (&str, f64),
+    (y_desc, ymax): (&str, f64),
+) -> Result<TimeChart<'a, 'b>, Box<dyn std::error::Error>> {
+    let mut chart = ChartBuilder::on(root)
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(55)
+        .build_cartesian_2d(0.0..xmax * 1.02, 0.0..ymax)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .draw()?;
+    Ok(chart)
+}
+
+/// The series' names in a box over the plot.
+fn legend<'a, 'b: 'a>(chart: &mut TimeChart<'a, 'b>) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
 
 fn draw(
     svg: &mut String,
