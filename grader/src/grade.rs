@@ -727,22 +727,46 @@ fn join_label(a: &str, b: &str) -> String {
 fn new_run_dir(runs_dir: &Path, level: &str) -> Result<PathBuf, GradeError> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string();
     let base = runs_dir.join(level);
-    let mut path = base.join(&stamp);
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| GradeError::RunDir { path, source }
+    };
+    std::fs::create_dir_all(&base).map_err(failed(&base))?;
+    // `create_dir` claims the name atomically: runs started in the same millisecond (`grader
+    // all`, the tests' concurrent runs) must never share a folder, or one run's teardown would
+    // take the other's nodes (tagged by their folder) for its own leftovers and kill them.
     let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = base.join(format!("{stamp}-{n}"));
+    loop {
+        let path = match n {
+            1 => base.join(&stamp),
+            _ => base.join(format!("{stamp}-{n}")),
+        };
+        match std::fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
+            Err(e) => return Err(failed(&path)(e)),
+        }
     }
-    std::fs::create_dir_all(&path).map_err(|source| GradeError::RunDir {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs started at once get a folder each (they once could share one, and kill each
+    /// other's nodes at teardown).
+    #[test]
+    fn concurrent_runs_never_share_a_folder() {
+        let runs = tempfile::tempdir().unwrap();
+        let dirs: Vec<PathBuf> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..16)
+                .map(|_| scope.spawn(|| new_run_dir(runs.path(), "3b").unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let unique: std::collections::BTreeSet<_> = dirs.iter().collect();
+        assert_eq!(unique.len(), dirs.len(), "{dirs:?}");
+    }
 
     #[test]
     fn a_simulated_run_says_its_speed_and_how_to_replay_it() {
