@@ -241,28 +241,20 @@ pub fn grade(request: &Request, progress: Progress<'_>) -> Result<Vec<Verdict>, 
             let label = run_label(request, run.label, attempt);
             let simulated = decision == Decision::Sim;
             announce(progress, level, &label, &bin, &opts, simulated);
+            let level_run = LevelRun {
+                level,
+                opts: &opts,
+                budget: &budget,
+                bin: &bin,
+                runs_dir: &runs_dir,
+                status: request.context.status.as_ref(),
+            };
             let (mut verdict, run_dir) = match &decision {
                 Decision::Builtin { .. } => {
-                    let run = BuiltinRun {
-                        level,
-                        opts: &opts,
-                        budget: &budget,
-                        bin: &bin,
-                        runs_dir: &runs_dir,
-                        status: request.context.status.as_ref(),
-                    };
-                    run.judge_rerunning_a_stall(progress, &label, &subject)?
+                    level_run.judge_rerunning_a_stall(progress, &label, &subject)?
                 }
                 Decision::Sim => {
-                    let search = SeedSearch {
-                        level,
-                        opts: &opts,
-                        budget: &budget,
-                        bin: &bin,
-                        runs_dir: &runs_dir,
-                        status: request.context.status.as_ref(),
-                    };
-                    let verdict = search.run(request, progress)?;
+                    let verdict = level_run.search_seeds(request, progress)?;
                     let seed = verdict.seed.unwrap_or_default();
                     if !verdict.passed() {
                         progress(&format!(
@@ -399,17 +391,20 @@ pub fn of_record(verdicts: &[Verdict]) -> bool {
             .all(|v| v.passed() && v.engine != EngineName::Sim)
 }
 
-/// One run of a level on the builtin engine.
-struct BuiltinRun<'a> {
+/// One run of a level on the builtin engine, in real time ([`LevelRun::judge_rerunning_a_stall`])
+/// or simulated ([`LevelRun::search_seeds`]).
+struct LevelRun<'a> {
     level: &'a Level,
     opts: &'a TestOptions,
     budget: &'a Budget,
     bin: &'a Path,
     runs_dir: &'a Path,
+    /// A live display's status. Simulated, it is fed by the first seed of each parallel batch:
+    /// one bar cannot show several runs.
     status: Option<&'a Arc<RunStatus>>,
 }
 
-impl BuiltinRun<'_> {
+impl LevelRun<'_> {
     /// Runs and judges; a run the machine made inconclusive keeps its folder and verdict, and
     /// is run once more: the second verdict is the one that counts, inconclusive or not.
     fn judge_rerunning_a_stall(
@@ -639,20 +634,14 @@ pub fn replay_command(request: &Request, seed: u64) -> String {
 }
 
 /// `--seeds N`: simulated runs of one level run, in parallel across the cores, until one fails.
-struct SeedSearch<'a> {
-    level: &'a Level,
-    opts: &'a TestOptions,
-    budget: &'a Budget,
-    bin: &'a Path,
-    runs_dir: &'a Path,
-    /// Fed by the first seed of each parallel batch: one bar cannot show several runs.
-    status: Option<&'a Arc<RunStatus>>,
-}
-
-impl SeedSearch<'_> {
+impl LevelRun<'_> {
     /// The first failing seed's verdict, else the last passing one's. Folders of passing seeds
     /// other than the one returned are removed.
-    fn run(&self, request: &Request, progress: Progress<'_>) -> Result<Verdict, GradeError> {
+    fn search_seeds(
+        &self,
+        request: &Request,
+        progress: Progress<'_>,
+    ) -> Result<Verdict, GradeError> {
         let first = request.seed.unwrap_or_else(rand::random);
         let count = u64::from(request.seeds.max(1));
         let width = std::thread::available_parallelism()
