@@ -214,9 +214,13 @@ pub fn run_timed(
     let runtime = builder
         .build()
         .map_err(io("starting the async runtime".into()))?;
-    let record = runtime.block_on(run_async(opts, bin, run_dir, timing, progress, status))?;
+    // A simulated run and its nodes share one CPU (see sim::cpu); until the run is over.
+    let pinned = matches!(timing, Timing::Simulated { .. }).then(sim::cpu::pin_current_thread);
+    let record = runtime.block_on(run_async(opts, bin, run_dir, timing, progress, status));
     // Dropping the runtime cancels whatever is left (idle tasks of killed nodes).
     drop(runtime);
+    drop(pinned);
+    let record = record?;
     let write = |name: &str, text: String| {
         let path = run_dir.join(name);
         std::fs::write(&path, text).map_err(io(format!("writing {}", path.display())))

@@ -7,6 +7,7 @@
 //! a fraction of a second.
 
 pub mod clock;
+pub mod cpu;
 pub mod node;
 
 use std::time::Duration;
