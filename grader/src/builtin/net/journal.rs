@@ -11,25 +11,51 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Duration;
 
-use serde_json::json;
-
 /// At most this many lines, and [`JOURNAL_BYTES`] bytes, go to `messages.jsonl`.
 pub const JOURNAL_LIMIT: u64 = 500_000;
 pub const JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
 /// Lines held back until the history's origin is known (during init).
 const PENDING_LIMIT: usize = 10_000;
 
-/// One line of `messages.jsonl`, kept until it can be written.
-#[derive(Debug)]
-pub struct JournalEntry {
+/// One line of `messages.jsonl`, borrowed from the message it describes.
+#[derive(Debug, Clone, Copy)]
+pub struct JournalEntry<'a> {
     pub id: u64,
-    pub src: String,
-    pub dest: String,
-    pub body: serde_json::Value,
+    pub src: &'a str,
+    pub dest: &'a str,
+    pub body: &'a serde_json::Value,
     pub sent: Duration,
     pub at: Duration,
     pub fate: &'static str,
-    pub why: Option<String>,
+    pub why: Option<&'a str>,
+}
+
+/// A [`JournalEntry`] held back (during init) until the times can be written.
+#[derive(Debug)]
+struct Pending {
+    id: u64,
+    src: String,
+    dest: String,
+    body: serde_json::Value,
+    sent: Duration,
+    at: Duration,
+    fate: &'static str,
+    why: Option<String>,
+}
+
+impl Pending {
+    fn entry(&self) -> JournalEntry<'_> {
+        JournalEntry {
+            id: self.id,
+            src: &self.src,
+            dest: &self.dest,
+            body: &self.body,
+            sent: self.sent,
+            at: self.at,
+            fate: self.fate,
+            why: self.why.as_deref(),
+        }
+    }
 }
 
 /// The journal writer, or nothing when the run keeps no journal.
@@ -38,7 +64,9 @@ pub struct Journal {
     file: Option<BufWriter<File>>,
     /// Times are relative to this (the history's time origin), once it is known.
     origin: Option<Duration>,
-    pending: Vec<JournalEntry>,
+    pending: Vec<Pending>,
+    /// The line being written, kept to spare an allocation per message.
+    line: Vec<u8>,
     lines: u64,
     bytes: u64,
     /// Lines not written because of the caps.
@@ -59,6 +87,7 @@ impl Journal {
             file: file.map(|f| BufWriter::with_capacity(256 * 1024, f)),
             origin: None,
             pending: Vec::new(),
+            line: Vec::new(),
             lines: 0,
             bytes: 0,
             left_out: 0,
@@ -73,16 +102,25 @@ impl Journal {
     /// Sets the origin of the times written, and writes what was held back.
     pub fn set_origin(&mut self, origin: Duration) {
         self.origin = Some(origin);
-        for entry in std::mem::take(&mut self.pending) {
-            self.write(&entry, origin);
+        for pending in std::mem::take(&mut self.pending) {
+            self.write(pending.entry(), origin);
         }
     }
 
-    pub fn record(&mut self, entry: JournalEntry) {
+    pub fn record(&mut self, e: JournalEntry<'_>) {
         match self.origin {
-            Some(origin) => self.write(&entry, origin),
+            Some(origin) => self.write(e, origin),
             // Before the history's origin is known (during init), hold the few lines back.
-            None if self.pending.len() < PENDING_LIMIT => self.pending.push(entry),
+            None if self.pending.len() < PENDING_LIMIT => self.pending.push(Pending {
+                id: e.id,
+                src: e.src.to_owned(),
+                dest: e.dest.to_owned(),
+                body: e.body.clone(),
+                sent: e.sent,
+                at: e.at,
+                fate: e.fate,
+                why: e.why.map(str::to_owned),
+            }),
             None => self.left_out += 1,
         }
     }
@@ -108,7 +146,7 @@ impl Journal {
         file.flush()
     }
 
-    fn write(&mut self, e: &JournalEntry, origin: Duration) {
+    fn write(&mut self, e: JournalEntry<'_>, origin: Duration) {
         let Some(file) = self.file.as_mut() else {
             return;
         };
@@ -129,37 +167,44 @@ impl Journal {
             let x = (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
             (x * 1000.0).round() / 1000.0
         };
-        let why = e
-            .why
-            .as_ref()
-            .map(|w| format!(",\"why\":{}", json!(w)))
-            .unwrap_or_default();
-        let line = format!(
-            "{{\"id\":{},\"src\":{},\"dest\":{},\"sent_ms\":{},\"fate\":{},\"at_ms\":{}{why},\"body\":{}}}",
-            e.id,
-            json!(e.src),
-            json!(e.dest),
+        // Written straight into one reused buffer: this runs for every message of a run.
+        let line = &mut self.line;
+        line.clear();
+        let _ = write!(line, "{{\"id\":{},\"src\":", e.id);
+        let _ = serde_json::to_writer(&mut *line, e.src);
+        line.extend_from_slice(b",\"dest\":");
+        let _ = serde_json::to_writer(&mut *line, e.dest);
+        let _ = write!(
+            line,
+            ",\"sent_ms\":{},\"fate\":\"{}\",\"at_ms\":{}",
             ms(e.sent),
-            json!(e.fate),
-            ms(e.at),
-            e.body
+            e.fate,
+            ms(e.at)
         );
-        self.bytes += line.len() as u64 + 1;
+        if let Some(why) = e.why {
+            line.extend_from_slice(b",\"why\":");
+            let _ = serde_json::to_writer(&mut *line, why);
+        }
+        line.extend_from_slice(b",\"body\":");
+        let _ = serde_json::to_writer(&mut *line, e.body);
+        line.extend_from_slice(b"}\n");
+        self.bytes += line.len() as u64;
         // A full disk must not stop the test; the journal is an aid, not evidence.
-        let _ = writeln!(file, "{line}");
+        let _ = file.write_all(line);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    fn entry(id: u64) -> JournalEntry {
+    fn entry(id: u64, body: &serde_json::Value) -> JournalEntry<'_> {
         JournalEntry {
             id,
-            src: "n0".into(),
-            dest: "n0".into(),
-            body: json!({"type": "spam", "pad": "x".repeat(100)}),
+            src: "n0",
+            dest: "n0",
+            body,
             sent: Duration::from_millis(id),
             at: Duration::from_millis(id + 1),
             fate: "delivered",
@@ -173,8 +218,9 @@ mod tests {
         let path = dir.path().join("messages.jsonl");
         let mut j = Journal::with_caps(Some(File::create(&path).unwrap()), 1000, 20_000);
         j.set_origin(Duration::ZERO);
+        let body = json!({"type": "spam", "pad": "x".repeat(100)});
         for id in 0..5000 {
-            j.record(entry(id));
+            j.record(entry(id, &body));
         }
         j.finish().unwrap();
         let size = std::fs::metadata(&path).unwrap().len();

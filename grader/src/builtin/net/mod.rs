@@ -63,13 +63,22 @@ pub struct Message {
 impl Message {
     /// The line written to a node's stdin: `{"id":…,"src":…,"dest":…,"body":…}`, in that order.
     pub fn to_line(&self) -> String {
-        format!(
-            "{{\"id\":{},\"src\":{},\"dest\":{},\"body\":{}}}",
-            self.id,
-            serde_json::Value::from(self.src.as_str()),
-            serde_json::Value::from(self.dest.as_str()),
-            self.body
-        )
+        let mut line = b"{".to_vec();
+        self.write_fields(&mut line);
+        String::from_utf8(line).expect("serde_json writes UTF-8")
+    }
+
+    /// [`Message::to_line`] without its opening brace, appended to `out`: for a caller that
+    /// puts fields of its own first.
+    pub fn write_fields(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        let _ = write!(out, "\"id\":{},\"src\":", self.id);
+        let _ = serde_json::to_writer(&mut *out, &self.src);
+        out.extend_from_slice(b",\"dest\":");
+        let _ = serde_json::to_writer(&mut *out, &self.dest);
+        out.extend_from_slice(b",\"body\":");
+        let _ = serde_json::to_writer(&mut *out, &self.body);
+        out.push(b'}');
     }
 }
 
@@ -501,13 +510,13 @@ impl State {
         }
         self.journal.record(JournalEntry {
             id: q.msg.id,
-            src: q.msg.src.clone(),
-            dest: q.msg.dest.clone(),
-            body: q.msg.body.clone(),
+            src: &q.msg.src,
+            dest: &q.msg.dest,
+            body: &q.msg.body,
             sent: q.sent,
             at: now,
             fate,
-            why: why.map(str::to_owned),
+            why,
         });
     }
 }

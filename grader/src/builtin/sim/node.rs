@@ -177,6 +177,8 @@ struct Inner {
     reported_idle: bool,
     /// An input was written and its answer not read yet.
     in_flight: bool,
+    /// The input line being written, kept to spare an allocation per step.
+    line: Vec<u8>,
     tail: Arc<Mutex<StderrTail>>,
     stderr_done: Receiver<()>,
     log_path: PathBuf,
@@ -282,6 +284,7 @@ fn start(
             seed: Some(seed),
             reported_idle: false,
             in_flight: false,
+            line: Vec::new(),
             tail,
             stderr_done,
             log_path,
@@ -362,26 +365,26 @@ impl SimNode {
             return false;
         }
         let now = self.ctx.net.clock().now().as_nanos();
-        let seed = inner
-            .seed
-            .take()
-            .map(|s| format!(",\"seed\":{s}"))
-            .unwrap_or_default();
-        let mut line = match input {
+        // Built in a buffer kept from step to step: this runs for every delivery of a run.
+        let mut line = std::mem::take(&mut inner.line);
+        line.clear();
+        let _ = write!(line, "{{\"sim\":{{\"now_ns\":{now}");
+        if let Some(seed) = inner.seed.take() {
+            let _ = write!(line, ",\"seed\":{seed}");
+        }
+        match input {
             Input::Message(m) => {
-                let message = m.to_line();
-                format!("{{\"sim\":{{\"now_ns\":{now}{seed}}},{}", &message[1..])
+                line.extend_from_slice(b"},");
+                m.write_fields(&mut line);
             }
-            Input::Tick => format!("{{\"sim\":{{\"now_ns\":{now}{seed},\"tick\":true}}}}"),
-        };
-        line.push('\n');
+            Input::Tick => line.extend_from_slice(b",\"tick\":true}}"),
+        }
+        line.push(b'\n');
         let written = match inner.stdin.as_mut() {
-            Some(stdin) => stdin
-                .write_all(line.as_bytes())
-                .and_then(|()| stdin.flush())
-                .is_ok(),
+            Some(stdin) => stdin.write_all(&line).and_then(|()| stdin.flush()).is_ok(),
             None => false,
         };
+        inner.line = line;
         if !written {
             self.ended(inner);
             return false;
