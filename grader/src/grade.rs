@@ -324,6 +324,10 @@ pub fn precheck(
     if !builtin::supports(request.level.workload) {
         return Ok(None);
     }
+    if let NodeSource::Binary(_) = request.node {
+        // A --bin that cannot run is said before anything is announced.
+        resolve_node(request, progress)?;
+    }
     let sim = Request {
         engine: Engine::Sim,
         seed: None,

@@ -32,6 +32,7 @@ fn usage_errors_exit_2_with_a_message() {
             "(echo, unique-ids, broadcast, g-counter, kafka, txn)",
         ),
         (&["1", "--bin", "/"], "is a folder"),
+        (&["1", "--bin", "/no/such/node"], "/no/such/node"),
         (&["1", "--engine", "jvm"], "unknown engine"),
         (&["1", "--solution", "--bin", "x"], "cannot be used with"),
         (&[][..], "required"),
@@ -45,6 +46,8 @@ fn usage_errors_exit_2_with_a_message() {
             text(&out)
         );
         assert!(!text(&out).contains("panicked"), "{args:?}: {}", text(&out));
+        // Nothing is announced for a node that cannot run.
+        assert!(!text(&out).contains("simulating"), "{args:?}: {}", text(&out));
     }
 }
 
@@ -407,5 +410,45 @@ fn outside_a_workspace_the_grader_names_the_one_it_grades() {
         text(&out).contains("not in a course workspace") && text(&out).contains(&expected),
         "{}",
         text(&out)
+    );
+}
+
+/// A machine stall in real time is the machine's fault, not the node's: a run that failed on
+/// timing while the machine stalled is kept as inconclusive (labelled so, with the stall's size),
+/// run once more, and the rerun's verdict is the one that counts — here a FAIL, because this node
+/// times out without any stall.
+#[test]
+fn a_stalled_real_time_run_is_inconclusive_and_rerun_once() {
+    let runs = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["1", "--engine", "builtin", "--bin"])
+        .arg(support::test_node("init-only"))
+        .arg("--runs-dir")
+        .arg(runs.path())
+        .current_dir(support::workspace())
+        .env("GRADER_INJECT_STALL_MS", "600")
+        .env_remove("GRADER_ENGINE")
+        .output()
+        .expect("the grader runs");
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("the machine stalled for"), "{said}");
+    assert!(said.contains("running it once more"), "{said}");
+    let mut verdicts: Vec<serde_json::Value> = std::fs::read_dir(runs.path().join("1"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("verdict.json")).ok())
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .collect();
+    verdicts.sort_by_key(|v| v["outcome"].as_str().map(str::to_owned));
+    let outcomes: Vec<&str> = verdicts.iter().filter_map(|v| v["outcome"].as_str()).collect();
+    assert_eq!(outcomes, ["fail", "inconclusive"], "{verdicts:#?}");
+    let stalled = &verdicts[1];
+    assert!(
+        stalled.to_string().contains("inconclusive, rerun"),
+        "the stalled run is labelled as such: {stalled:#}"
+    );
+    assert!(
+        stalled["stall"]["lag_ms"].as_u64().is_some_and(|ms| ms >= 500),
+        "{stalled:#}"
     );
 }
