@@ -47,7 +47,11 @@ fn usage_errors_exit_2_with_a_message() {
         );
         assert!(!text(&out).contains("panicked"), "{args:?}: {}", text(&out));
         // Nothing is announced for a node that cannot run.
-        assert!(!text(&out).contains("simulating"), "{args:?}: {}", text(&out));
+        assert!(
+            !text(&out).contains("simulating"),
+            "{args:?}: {}",
+            text(&out)
+        );
     }
 }
 
@@ -443,7 +447,10 @@ fn a_stalled_real_time_run_is_inconclusive_and_rerun_once() {
         .map(|t| serde_json::from_str(&t).unwrap())
         .collect();
     verdicts.sort_by_key(|v| v["outcome"].as_str().map(str::to_owned));
-    let outcomes: Vec<&str> = verdicts.iter().filter_map(|v| v["outcome"].as_str()).collect();
+    let outcomes: Vec<&str> = verdicts
+        .iter()
+        .filter_map(|v| v["outcome"].as_str())
+        .collect();
     assert_eq!(outcomes, ["fail", "inconclusive"], "{verdicts:#?}");
     let stalled = &verdicts[1];
     assert!(
@@ -451,7 +458,9 @@ fn a_stalled_real_time_run_is_inconclusive_and_rerun_once() {
         "the stalled run is labelled as such: {stalled:#}"
     );
     assert!(
-        stalled["stall"]["lag_ms"].as_u64().is_some_and(|ms| ms >= 500),
+        stalled["stall"]["lag_ms"]
+            .as_u64()
+            .is_some_and(|ms| ms >= 500),
         "{stalled:#}"
     );
 }
