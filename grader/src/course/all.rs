@@ -43,68 +43,153 @@ pub fn planned(level: &Level) -> Duration {
 
 /// Grades each level with `template` (its level replaced), `jobs` at a time, longest first.
 /// Results come back in the order of `levels`.
+///
+/// With `template.context.precheck` (no engine chosen), in two waves: every level in the
+/// simulator first, one per core, then the real-time runs of the levels it passed, `jobs` at a
+/// time. So the simulator's CPU-bound runs never compete with real-time runs for the machine (they
+/// could distort their latencies), and a level the simulator fails costs no real time at all.
 pub fn grade_all(
     levels: &[&'static Level],
     template: &Request,
     jobs: usize,
     display: &Display,
 ) -> Vec<LevelResult> {
-    let mut order: Vec<usize> = (0..levels.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(planned(levels[i])));
     let statuses: Vec<_> = levels.iter().map(|l| display.add(l)).collect();
+    let request_for = |i: usize| {
+        let mut request = template.clone();
+        request.level = levels[i];
+        request.context.status = Some(statuses[i].clone());
+        request
+    };
+    let finish = |result: LevelResult| {
+        display.finish(result.level, &super::summary::one_line(&result));
+        result
+    };
+    let all: Vec<usize> = (0..levels.len()).collect();
+    if !template.context.precheck || template.repeat > 1 {
+        let results = each_level(levels, &all, jobs, |i| {
+            finish(grade_one(&request_for(i), display))
+        });
+        return results.into_iter().flatten().collect();
+    }
+    let simulated = each_level(levels, &all, default_sim_jobs(), |i| {
+        precheck_one(&request_for(i), display)
+    });
+    let mut results: Vec<Option<LevelResult>> = vec![None; levels.len()];
+    let mut real_time = Vec::new();
+    let mut sim_wall = vec![Duration::ZERO; levels.len()];
+    for (i, sim) in simulated.into_iter().enumerate() {
+        match sim {
+            Some(Precheck::Settled(result)) => results[i] = Some(finish(result)),
+            Some(Precheck::Passed(wall)) => {
+                sim_wall[i] = wall;
+                real_time.push(i);
+            }
+            None => {}
+        }
+    }
+    let graded = each_level(levels, &real_time, jobs, |i| {
+        let mut request = request_for(i);
+        request.context.precheck = false;
+        let mut result = grade_one(&request, display);
+        result.wall += sim_wall[i];
+        finish(result)
+    });
+    for (i, result) in graded.into_iter().enumerate() {
+        if result.is_some() {
+            results[i] = result;
+        }
+    }
+    results.into_iter().flatten().collect()
+}
+
+/// Runs `work` for the levels at `indices`, `jobs` at a time, the longest first; the answers come
+/// back by level index (`None` for the levels not in `indices`).
+fn each_level<T: Send>(
+    levels: &[&'static Level],
+    indices: &[usize],
+    jobs: usize,
+    work: impl Fn(usize) -> T + Sync,
+) -> Vec<Option<T>> {
+    let mut order = indices.to_vec();
+    order.sort_by_key(|&i| std::cmp::Reverse(planned(levels[i])));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<LevelResult>>> = Mutex::new(vec![None; levels.len()]);
+    let results: Mutex<Vec<Option<T>>> = Mutex::new((0..levels.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, levels.len().max(1)) {
+        for _ in 0..jobs.clamp(1, order.len().max(1)) {
             scope.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&i) = order.get(k) else { break };
-                let level = levels[i];
-                let mut request = template.clone();
-                request.level = level;
-                request.context.status = Some(statuses[i].clone());
-                let result = grade_one(&request, display);
-                display.finish(level, &super::summary::one_line(&result));
-                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+                let answer = work(i);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(answer);
             });
         }
     });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
+    results.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the simulated first wave made of a level.
+enum Precheck {
+    /// The simulator failed it, or it could not be graded: this is its result.
+    Settled(LevelResult),
+    /// Every seed passed (or it cannot be simulated), after this long: on to real time.
+    Passed(Duration),
+}
+
+/// Keeps a level's notes that the bars do not already show ("running level 3b…").
+fn notes<'a>(id: &'a str, display: &'a Display) -> impl FnMut(&str) + 'a {
+    move |msg: &str| {
+        let chatter = ["running level", "simulating level", "building"];
+        if !chatter.iter().any(|c| msg.starts_with(c)) {
+            display.note(&format!("{id}: {msg}"));
+        }
+    }
+}
+
+/// An error that kept a level from grading, as its result.
+fn ungradable(request: &Request, e: &grade::GradeError, started: Instant) -> LevelResult {
+    // Only batch grading writes into folders of its own choosing for an ungradable submission;
+    // `grader all` on the learner's own checkout just reports the error.
+    if request.context.label.is_some() {
+        let _ = grade::record_ungradable(request, e);
+    }
+    LevelResult {
+        level: request.level,
+        verdicts: Vec::new(),
+        error: Some(e.to_string()),
+        wall: started.elapsed(),
+    }
+}
+
+/// The simulated first wave for one level.
+fn precheck_one(request: &Request, display: &Display) -> Precheck {
+    let started = Instant::now();
+    let mut note = notes(request.level.id, display);
+    match grade::precheck(request, &mut note) {
+        Ok(None) => Precheck::Passed(started.elapsed()),
+        Ok(Some(verdicts)) => Precheck::Settled(LevelResult {
+            level: request.level,
+            verdicts,
+            error: None,
+            wall: started.elapsed(),
+        }),
+        Err(e) => Precheck::Settled(ungradable(request, &e, started)),
+    }
 }
 
 /// Grades one level into a [`LevelResult`]: verdicts, or the error that kept it from grading.
 /// With `request.context.precheck`, the default loop: the simulator first, then real time.
 pub fn grade_one(request: &Request, display: &Display) -> LevelResult {
     let started = Instant::now();
-    let id = request.level.id;
-    let mut note = |msg: &str| {
-        // Per-run chatter ("running level 3b…") is what the bars show; keep the rest.
-        let chatter = ["running level", "simulating level", "building"];
-        if !chatter.iter().any(|c| msg.starts_with(c)) {
-            display.note(&format!("{id}: {msg}"));
-        }
-    };
-    let (verdicts, error) = match grade::grade_with_precheck(request, &mut note) {
-        Ok(graded) => (graded.verdicts, None),
-        Err(e) => {
-            // Only batch grading writes into folders of its own choosing for an ungradable
-            // submission; `grader all` on the learner's own checkout just reports the error.
-            if request.context.label.is_some() {
-                let _ = grade::record_ungradable(request, &e);
-            }
-            (Vec::new(), Some(e.to_string()))
-        }
-    };
-    LevelResult {
-        level: request.level,
-        verdicts,
-        error,
-        wall: started.elapsed(),
+    let mut note = notes(request.level.id, display);
+    match grade::grade_with_precheck(request, &mut note) {
+        Ok(graded) => LevelResult {
+            level: request.level,
+            verdicts: graded.verdicts,
+            error: None,
+            wall: started.elapsed(),
+        },
+        Err(e) => ungradable(request, &e, started),
     }
 }
 
