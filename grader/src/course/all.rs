@@ -95,9 +95,9 @@ pub fn grade_all(
         result.wall += sim_wall[i];
         finish(result)
     });
-    for (i, result) in graded.into_iter().enumerate() {
+    for (slot, result) in results.iter_mut().zip(graded) {
         if result.is_some() {
-            results[i] = result;
+            *slot = result;
         }
     }
     results.into_iter().flatten().collect()

@@ -7,6 +7,7 @@
 //! learner's disk. Past them, lines are counted, not written, and the last line of the file says
 //! how many were left out.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Duration;
@@ -17,43 +18,28 @@ pub const JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
 /// Lines held back until the history's origin is known (during init).
 const PENDING_LIMIT: usize = 10_000;
 
-/// One line of `messages.jsonl`, borrowed from the message it describes.
-#[derive(Debug, Clone, Copy)]
+/// One line of `messages.jsonl`: borrowed from the message it describes when it is written at
+/// once, owned (`'static`) while it is held back during init.
+#[derive(Debug, Clone)]
 pub struct JournalEntry<'a> {
     pub id: u64,
-    pub src: &'a str,
-    pub dest: &'a str,
-    pub body: &'a serde_json::Value,
+    pub src: Cow<'a, str>,
+    pub dest: Cow<'a, str>,
+    pub body: Cow<'a, serde_json::Value>,
     pub sent: Duration,
     pub at: Duration,
     pub fate: &'static str,
-    pub why: Option<&'a str>,
+    pub why: Option<Cow<'a, str>>,
 }
 
-/// A [`JournalEntry`] held back (during init) until the times can be written.
-#[derive(Debug)]
-struct Pending {
-    id: u64,
-    src: String,
-    dest: String,
-    body: serde_json::Value,
-    sent: Duration,
-    at: Duration,
-    fate: &'static str,
-    why: Option<String>,
-}
-
-impl Pending {
-    fn entry(&self) -> JournalEntry<'_> {
+impl JournalEntry<'_> {
+    fn into_owned(self) -> JournalEntry<'static> {
         JournalEntry {
-            id: self.id,
-            src: &self.src,
-            dest: &self.dest,
-            body: &self.body,
-            sent: self.sent,
-            at: self.at,
-            fate: self.fate,
-            why: self.why.as_deref(),
+            src: Cow::Owned(self.src.into_owned()),
+            dest: Cow::Owned(self.dest.into_owned()),
+            body: Cow::Owned(self.body.into_owned()),
+            why: self.why.map(|w| Cow::Owned(w.into_owned())),
+            ..self
         }
     }
 }
@@ -64,7 +50,7 @@ pub struct Journal {
     file: Option<BufWriter<File>>,
     /// Times are relative to this (the history's time origin), once it is known.
     origin: Option<Duration>,
-    pending: Vec<Pending>,
+    pending: Vec<JournalEntry<'static>>,
     /// The line being written, kept to spare an allocation per message.
     line: Vec<u8>,
     lines: u64,
@@ -102,25 +88,16 @@ impl Journal {
     /// Sets the origin of the times written, and writes what was held back.
     pub fn set_origin(&mut self, origin: Duration) {
         self.origin = Some(origin);
-        for pending in std::mem::take(&mut self.pending) {
-            self.write(pending.entry(), origin);
+        for entry in std::mem::take(&mut self.pending) {
+            self.write(&entry, origin);
         }
     }
 
     pub fn record(&mut self, e: JournalEntry<'_>) {
         match self.origin {
-            Some(origin) => self.write(e, origin),
+            Some(origin) => self.write(&e, origin),
             // Before the history's origin is known (during init), hold the few lines back.
-            None if self.pending.len() < PENDING_LIMIT => self.pending.push(Pending {
-                id: e.id,
-                src: e.src.to_owned(),
-                dest: e.dest.to_owned(),
-                body: e.body.clone(),
-                sent: e.sent,
-                at: e.at,
-                fate: e.fate,
-                why: e.why.map(str::to_owned),
-            }),
+            None if self.pending.len() < PENDING_LIMIT => self.pending.push(e.into_owned()),
             None => self.left_out += 1,
         }
     }
@@ -146,7 +123,7 @@ impl Journal {
         file.flush()
     }
 
-    fn write(&mut self, e: JournalEntry<'_>, origin: Duration) {
+    fn write(&mut self, e: &JournalEntry<'_>, origin: Duration) {
         let Some(file) = self.file.as_mut() else {
             return;
         };
@@ -171,9 +148,9 @@ impl Journal {
         let line = &mut self.line;
         line.clear();
         let _ = write!(line, "{{\"id\":{},\"src\":", e.id);
-        let _ = serde_json::to_writer(&mut *line, e.src);
+        let _ = serde_json::to_writer(&mut *line, &*e.src);
         line.extend_from_slice(b",\"dest\":");
-        let _ = serde_json::to_writer(&mut *line, e.dest);
+        let _ = serde_json::to_writer(&mut *line, &*e.dest);
         let _ = write!(
             line,
             ",\"sent_ms\":{},\"fate\":\"{}\",\"at_ms\":{}",
@@ -181,12 +158,12 @@ impl Journal {
             e.fate,
             ms(e.at)
         );
-        if let Some(why) = e.why {
+        if let Some(why) = &e.why {
             line.extend_from_slice(b",\"why\":");
-            let _ = serde_json::to_writer(&mut *line, why);
+            let _ = serde_json::to_writer(&mut *line, &**why);
         }
         line.extend_from_slice(b",\"body\":");
-        let _ = serde_json::to_writer(&mut *line, e.body);
+        let _ = serde_json::to_writer(&mut *line, &*e.body);
         line.extend_from_slice(b"}\n");
         self.bytes += line.len() as u64;
         // A full disk must not stop the test; the journal is an aid, not evidence.
@@ -202,9 +179,9 @@ mod tests {
     fn entry(id: u64, body: &serde_json::Value) -> JournalEntry<'_> {
         JournalEntry {
             id,
-            src: "n0",
-            dest: "n0",
-            body,
+            src: "n0".into(),
+            dest: "n0".into(),
+            body: Cow::Borrowed(body),
             sent: Duration::from_millis(id),
             at: Duration::from_millis(id + 1),
             fate: "delivered",

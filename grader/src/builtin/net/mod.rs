@@ -14,6 +14,7 @@
 
 mod journal;
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::fs::File;
@@ -510,13 +511,13 @@ impl State {
         }
         self.journal.record(JournalEntry {
             id: q.msg.id,
-            src: &q.msg.src,
-            dest: &q.msg.dest,
-            body: &q.msg.body,
+            src: Cow::Borrowed(&q.msg.src),
+            dest: Cow::Borrowed(&q.msg.dest),
+            body: Cow::Borrowed(&q.msg.body),
             sent: q.sent,
             at: now,
             fate,
-            why,
+            why: why.map(Cow::Borrowed),
         });
     }
 }
