@@ -464,3 +464,47 @@ fn a_stalled_real_time_run_is_inconclusive_and_rerun_once() {
         "{stalled:#}"
     );
 }
+
+/// `grader all` with no engine chosen: every level in the simulator first; a level it fails is
+/// answered by the simulator alone, a level it passes gets the real-time verdict of record.
+#[test]
+fn all_simulates_first_and_runs_in_real_time_only_what_the_simulator_passed() {
+    let runs = tempfile::tempdir().unwrap();
+    // A correct echo node that knows nothing else: it passes level 1 and fails level 2.
+    let echo = support::test_node("raw-echo");
+    let out = grader(&[
+        "all",
+        "1,2",
+        "--bin",
+        echo.to_str().unwrap(),
+        "--format",
+        "json",
+        "--runs-dir",
+        runs.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let levels: Vec<(&str, &str, Vec<&str>)> = doc["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let engines = l["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["engine"].as_str().unwrap())
+                .collect();
+            (
+                l["level"].as_str().unwrap(),
+                l["outcome"].as_str().unwrap(),
+                engines,
+            )
+        })
+        .collect();
+    assert_eq!(
+        levels,
+        [("1", "pass", vec!["builtin"]), ("2", "fail", vec!["sim"]),],
+        "{doc:#}"
+    );
+}
