@@ -69,7 +69,8 @@ fn main() {
         .filter(|l| wanted.is_empty() || wanted.iter().any(|w| w == l.id))
     {
         let (_, package) = level.packages();
-        let bin = match grader::build::build_node(&root, &package) {
+        let bin = match grader::build::build_node(&root, &package, grader::build::Profile::Release)
+        {
             Ok(bin) => bin,
             Err(e) => {
                 eprintln!("cannot build {package}: {e}");

@@ -1,7 +1,9 @@
 //! Building the node to grade: the learner's challenge crate or the reference solution.
 //!
 //! The grader asks cargo for a release build of one package and reads the executable's path
-//! from cargo's JSON messages, so that `CARGO_TARGET_DIR` and friends are respected.
+//! from cargo's JSON messages, so that `CARGO_TARGET_DIR` and friends are respected. The test
+//! suite asks for cargo's dev profile instead ([`Profile::Dev`]): it reuses what `cargo test`
+//! has already compiled, and in virtual time a slower node changes nothing but the wall clock.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -38,6 +40,38 @@ pub enum BuildError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// The environment variable that chooses the profile nodes are built in (`dev` or `release`).
+pub const PROFILE_ENV: &str = "GRADER_NODE_PROFILE";
+
+/// Which cargo profile a node is built in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// Optimised, as a node is graded: the default.
+    #[default]
+    Release,
+    /// Cargo's dev profile: no extra compilation after `cargo test`, a slower node. For the
+    /// test suite, whose simulated runs do not depend on a node's speed.
+    Dev,
+}
+
+impl Profile {
+    /// `GRADER_NODE_PROFILE=dev` asks for [`Profile::Dev`]; anything else, or nothing, is release.
+    pub fn from_env() -> Profile {
+        match std::env::var(PROFILE_ENV) {
+            Ok(v) if v.trim().eq_ignore_ascii_case("dev") => Profile::Dev,
+            _ => Profile::Release,
+        }
+    }
+
+    /// The profile's name, as cargo and the progress line spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Release => "release",
+            Profile::Dev => "dev",
+        }
+    }
 }
 
 /// Where the workspace is: the folder holding the root `Cargo.toml` with `grader/` in it.
@@ -83,13 +117,14 @@ pub fn build_node_in(
     workspace: &Path,
     package: &str,
     target_dir: Option<&Path>,
+    profile: Profile,
 ) -> Result<PathBuf, BuildError> {
     let Some(target_dir) = target_dir else {
-        return build_node(workspace, package);
+        return build_node_with(workspace, package, None, profile);
     };
     static SHARED: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one_at_a_time = SHARED.lock().unwrap_or_else(|e| e.into_inner());
-    let built = build_node_with(workspace, package, Some(target_dir))?;
+    let built = build_node_with(workspace, package, Some(target_dir), profile)?;
     let key = {
         use sha2::Digest;
         let digest = sha2::Sha256::digest(workspace.to_string_lossy().as_bytes());
@@ -116,17 +151,22 @@ pub fn build_node_in(
     Ok(copy)
 }
 
-/// Builds `package` in release mode inside `workspace` and returns the path of its executable.
-pub fn build_node(workspace: &Path, package: &str) -> Result<PathBuf, BuildError> {
-    build_node_with(workspace, package, None)
+/// Builds `package` in `profile` inside `workspace` and returns the path of its executable.
+pub fn build_node(
+    workspace: &Path,
+    package: &str,
+    profile: Profile,
+) -> Result<PathBuf, BuildError> {
+    build_node_with(workspace, package, None, profile)
 }
 
 fn build_node_with(
     workspace: &Path,
     package: &str,
     target_dir: Option<&Path>,
+    profile: Profile,
 ) -> Result<PathBuf, BuildError> {
-    let mut executables = build_executables_with(workspace, package, target_dir)?;
+    let mut executables = build_executables_with(workspace, package, target_dir, profile)?;
     match executables.len() {
         0 => Err(BuildError::NoExecutable {
             package: package.to_owned(),
@@ -135,18 +175,20 @@ fn build_node_with(
     }
 }
 
-/// Builds `package` in release mode and returns every executable it has, by name.
+/// Builds `package` in `profile` and returns every executable it has, by name.
 pub fn build_executables(
     workspace: &Path,
     package: &str,
+    profile: Profile,
 ) -> Result<Vec<(String, PathBuf)>, BuildError> {
-    build_executables_with(workspace, package, None)
+    build_executables_with(workspace, package, None, profile)
 }
 
 fn build_executables_with(
     workspace: &Path,
     package: &str,
     target_dir: Option<&Path>,
+    profile: Profile,
 ) -> Result<Vec<(String, PathBuf)>, BuildError> {
     if !workspace.is_dir() {
         return Err(BuildError::NoWorkspace(workspace.to_path_buf()));
@@ -167,7 +209,8 @@ fn build_executables_with(
     let mut child = command
         .args([
             "build",
-            "--release",
+            "--profile",
+            profile.name(),
             "--message-format=json-render-diagnostics",
             "-p",
             package,

@@ -412,6 +412,7 @@ fn grade_level(args: GradeArgs) -> ExitCode {
             label: args.label,
             status: Some(display.add(level)),
             precheck: plain,
+            node_profile: crate::build::Profile::from_env(),
             ..grade::Context::default()
         },
     };

@@ -20,7 +20,7 @@ use crate::verdict::{Check, EngineName, Outcome, Subject, Verdict};
 /// Which node to grade.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NodeSource {
-    /// The learner's crate under `challenges/`, built in release mode.
+    /// The learner's crate under `challenges/`, built in release mode (see [`build::Profile`]).
     Learner,
     /// The reference solution under `solutions/`.
     Solution,
@@ -64,6 +64,9 @@ pub struct Context {
     /// The learner's default loop ([`grade_with_precheck`]): the simulator first, then the
     /// real-time verdict of record. Set when no engine was chosen.
     pub precheck: bool,
+    /// The cargo profile a built node is compiled in (`GRADER_NODE_PROFILE`): release, unless
+    /// the test suite asks for dev.
+    pub node_profile: build::Profile,
 }
 
 /// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
@@ -118,7 +121,8 @@ pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf
         NodeSource::Learner => learner,
         NodeSource::Solution => solution,
     };
-    progress(&format!("building {package} (release)…"));
+    let profile = request.context.node_profile;
+    progress(&format!("building {package} ({})…", profile.name()));
     if let Some(s) = &request.context.status {
         s.set_phase(Phase::Building);
     }
@@ -126,6 +130,7 @@ pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf
         &request.workspace,
         &package,
         request.context.target_dir.as_deref(),
+        profile,
     )?)
 }
 

@@ -9,6 +9,7 @@ fn grader(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_grader"))
         .args(args)
         .current_dir(support::workspace())
+        .env(grader::build::PROFILE_ENV, support::PROFILE.name())
         .env_remove("GRADER_ENGINE")
         .env_remove("MAELSTROM")
         .output()

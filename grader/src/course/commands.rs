@@ -136,6 +136,7 @@ pub fn request(
         seeds: 1,
         context: Context {
             label: node.label.clone(),
+            node_profile: crate::build::Profile::from_env(),
             ..Context::default()
         },
     };

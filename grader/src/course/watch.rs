@@ -187,7 +187,10 @@ pub fn run(args: WatchArgs) -> ExitCode {
             } else {
                 1
             },
-            context: Context::default(),
+            context: Context {
+                node_profile: crate::build::Profile::from_env(),
+                ..Context::default()
+            },
         };
         let display = Display::new();
         let mut request = request;

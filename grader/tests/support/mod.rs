@@ -52,13 +52,17 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The executables of the `broken-nodes` package, built once per test binary (release, as the
-/// grader builds nodes).
+/// The profile the tests build nodes in: dev, which reuses what `cargo test` has compiled. A
+/// simulated run does not depend on a node's speed, and the real-time tests' nodes are small.
+pub const PROFILE: grader::build::Profile = grader::build::Profile::Dev;
+
+/// The executables of the `broken-nodes` package, built once per test binary.
 pub fn broken_node(name: &str) -> PathBuf {
     use std::sync::OnceLock;
     static BUILT: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        grader::build::build_executables(&workspace(), "broken-nodes").expect("broken-nodes builds")
+        grader::build::build_executables(&workspace(), "broken-nodes", PROFILE)
+            .expect("broken-nodes builds")
     });
     built
         .iter()
@@ -68,10 +72,10 @@ pub fn broken_node(name: &str) -> PathBuf {
 }
 
 /// The executable of the course's pristine stub for `challenge` (`grader/tests/stubs/<challenge>`,
-/// release, as the grader builds nodes): what a learner starts from, whatever state their own
+/// built in [`PROFILE`]): what a learner starts from, whatever state their own
 /// `challenges/` folder is in.
 pub fn stub_node(challenge: &str) -> PathBuf {
-    grader::build::build_node(&workspace(), &format!("{challenge}-stub"))
+    grader::build::build_node(&workspace(), &format!("{challenge}-stub"), PROFILE)
         .unwrap_or_else(|e| panic!("the {challenge} stub builds: {e}"))
 }
 
@@ -100,7 +104,10 @@ pub fn grade_seeds(
         engine: grader::maelstrom::Engine::Sim,
         seed: Some(SEED),
         seeds: n,
-        context: Default::default(),
+        context: grader::grade::Context {
+            node_profile: PROFILE,
+            ..Default::default()
+        },
     };
     grader::grade::grade(&request, &mut |_| {}).expect("grading runs")
 }
@@ -122,7 +129,10 @@ pub fn grade_with(
         engine,
         seed: Some(SEED),
         seeds: 1,
-        context: Default::default(),
+        context: grader::grade::Context {
+            node_profile: PROFILE,
+            ..Default::default()
+        },
     };
     let mut quiet = |_: &str| {};
     grader::grade::grade(&request, &mut quiet).expect("grading runs")
