@@ -2,7 +2,7 @@
 //! fuzz_parsers -- [seconds per target, default 120]`. Prints each target's executions and its
 //! slowest one; any panic aborts with the failing (shrunk) input.
 
-#[path = "../tests/fuzz_parsers.rs"]
+#[path = "../tests/e2e/fuzz_parsers.rs"]
 mod harness;
 
 fn main() {

@@ -1,9 +1,9 @@
 //! The txn checker against real Maelstrom runs (`/work/shared/fixtures/maelstrom/6*`): the
 //! verdict and the anomaly types must be the ones Maelstrom reported in `results.edn`.
 
+use crate::support;
 use grader::checkers::txn::{self, AnomalyKind};
 use grader::edn;
-mod support;
 
 use grader::history::History;
 use grader::value::Value;

@@ -6,7 +6,7 @@
 //! Each test writes a small `maelstrom` wrapper that sets the stand-in's variables and execs it,
 //! so that tests running in parallel never share environment variables.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -5,7 +5,7 @@
 //!
 //! Skipped, with a note, when the shared folder is absent. `GLOMERS_SHARED` points elsewhere.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

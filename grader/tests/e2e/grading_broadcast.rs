@@ -6,12 +6,10 @@
 //!
 //! Two waves of concurrent runs: the light 5-node levels first, then the 25-node levels.
 
-mod support;
-
+use crate::support::{assert_replays, broken_node, concurrently, describe, grade, grade_with};
 use grader::grade::NodeSource;
 use grader::maelstrom::Engine;
 use grader::verdict::{Validity, Verdict};
-use support::{assert_replays, broken_node, concurrently, describe, grade, grade_with};
 
 fn grade_partitioned(id: &str, node: NodeSource) -> Vec<Verdict> {
     grade_with(id, node, Engine::Sim, true)

@@ -7,7 +7,7 @@
 //! repository: the tests skip with a note when they are absent. `GLOMERS_SHARED` points at another
 //! copy of the `shared` folder.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::support;
 use grader::checkers::kafka::{self, AnomalyType};
-mod support;
 
 use grader::edn;
 use grader::history::{History, Op, OpType, Process};

@@ -1,7 +1,7 @@
 //! A library of small hand-built txn-rw-register histories, each with exactly one anomaly (or
 //! none), proving that the checker finds, names and prints each one.
 //!
-//! Every test prints the check it got (`cargo test --test checkers_txn -- --nocapture`), so the
+//! Every test prints the check it got (`cargo test -p grader --test e2e checkers_txn -- --nocapture`), so the
 //! wording learners see can be read here.
 
 use grader::checkers::txn::{self, AnomalyKind, TxnAnalysis};

@@ -1,7 +1,7 @@
 //! The grader binary's exit codes, which scripts and instructors rely on: 0 pass, 1 fail,
 //! 2 usage or environment error — with a message, never a panic.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Output};
 

@@ -6,11 +6,9 @@
 //! a reply must answer its request. 6a runs twice with the same seed and must record
 //! byte-identical histories and message journals.
 
-mod support;
-
+use crate::support::{assert_replays, broken_node, concurrently, describe, grade};
 use grader::grade::NodeSource;
 use grader::verdict::{Validity, Verdict};
-use support::{assert_replays, broken_node, concurrently, describe, grade};
 
 fn workload_names(verdicts: &[Verdict], anomaly: &str) -> bool {
     verdicts.iter().any(|v| {

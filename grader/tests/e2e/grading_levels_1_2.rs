@@ -3,11 +3,9 @@
 //! passes once solved) and two nodes that are wrong on purpose fail, each for the reason a learner
 //! needs to hear. The six runs go side by side.
 
-mod support;
-
+use crate::support::{broken_node, concurrently, describe, grade, stub_node};
 use grader::grade::NodeSource;
 use grader::verdict::{Validity, Verdict};
-use support::{broken_node, concurrently, describe, grade, stub_node};
 
 /// The check that failed a run, with the report for the assertion message.
 fn failure<'a>(verdicts: &'a [Verdict], name: &str, level: &str) -> &'a grader::verdict::Check {

@@ -7,12 +7,10 @@
 //! solution must pass 5a–5c within the course's 5c budget; a log whose nodes assign offsets on their
 //! own must fail 5b, and the straightforward lin-kv design must be correct yet over 5c's budget.
 
-mod support;
-
+use crate::support::{broken_node, concurrently, describe, grade, grade_seeds};
 use grader::checkers::labels;
 use grader::grade::NodeSource;
 use grader::verdict::{Validity, Verdict};
-use support::{broken_node, concurrently, describe, grade, grade_seeds};
 
 fn msgs_per_op(v: &Verdict) -> f64 {
     v.figures()

@@ -8,11 +8,9 @@
 //! files under `challenges/`: once a learner's node works, their tests pass, and the suite must
 //! stay green. (`.ci/run` checks that the copies equal `challenges/` in the repository.)
 
-mod support;
-
 use std::process::Command;
 
-use support::workspace;
+use crate::support::workspace;
 
 #[test]
 fn every_stub_compiles_and_fails_its_snapshot_tests() {
