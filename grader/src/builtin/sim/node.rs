@@ -37,8 +37,8 @@ use crate::builtin::wire;
 
 /// How long (wall clock) a node may compute before answering one input with its idle line.
 const STEP_LIMIT: Duration = Duration::from_secs(10);
-/// How long a node that wrote a reply may take to follow it with the idle line, before it is
-/// taken for a node that does not speak the step protocol.
+/// How long a node that wrote a reply may stay silent, writing nothing more and not the idle line,
+/// before it is taken for a node that does not speak the step protocol.
 const IDLE_AFTER_OUTPUT: Duration = Duration::from_secs(2);
 
 /// Why a run cannot be simulated at all (an environment problem, exit 2), shared by the nodes.
@@ -49,8 +49,10 @@ enum Read1 {
     /// At most [`LINE_CAP`] bytes of a line, and its full length.
     Line(Vec<u8>, LineRead),
     End,
-    /// Nothing within the wait.
+    /// The step's deadline passed.
     Timeout,
+    /// Nothing at all for the `quiet` gap asked for: not a byte, let alone a line.
+    Quiet,
 }
 
 /// Node stdout, read line by line with a wall-clock limit.
@@ -68,8 +70,10 @@ struct LineReader {
 }
 
 impl LineReader {
-    fn next(&mut self, wait: Duration) -> Read1 {
-        let give_up = Instant::now() + wait;
+    /// The next line, read by `give_up` at the latest, and with no gap longer than `quiet`
+    /// between two reads when given. The gap is measured from the last byte, so that a long
+    /// line still arriving on a loaded machine is not taken for silence.
+    fn next(&mut self, give_up: Instant, quiet: Option<Duration>) -> Read1 {
         loop {
             let unread = &self.buf[self.start..];
             let newline = unread.iter().position(|&b| b == b'\n');
@@ -103,8 +107,17 @@ impl LineReader {
                 self.start = 0;
             }
             let left = give_up.saturating_duration_since(Instant::now());
-            if !readable(&self.stdout, left) {
-                return Read1::Timeout;
+            match quiet {
+                Some(gap) if gap < left => {
+                    if !readable(&self.stdout, gap) {
+                        return Read1::Quiet;
+                    }
+                }
+                _ => {
+                    if !readable(&self.stdout, left) {
+                        return Read1::Timeout;
+                    }
+                }
             }
             match self.stdout.read(&mut self.chunk) {
                 Ok(0) => return Read1::End,
@@ -401,14 +414,9 @@ impl SimNode {
         let give_up = Instant::now() + STEP_LIMIT;
         let mut answered = false;
         loop {
-            let mut wait = give_up.saturating_duration_since(Instant::now());
             // Silent for a while after answering, and never idle: not a step-protocol node.
-            let mut silent = false;
-            if answered && !inner.reported_idle && IDLE_AFTER_OUTPUT < wait {
-                wait = IDLE_AFTER_OUTPUT;
-                silent = true;
-            }
-            match inner.stdout.next(wait) {
+            let quiet = (answered && !inner.reported_idle).then_some(IDLE_AFTER_OUTPUT);
+            match inner.stdout.next(give_up, quiet) {
                 Read1::Line(line, read) => {
                     if let Some(next) = idle(&line) {
                         inner.reported_idle = true;
@@ -430,9 +438,10 @@ impl SimNode {
                     }
                 }
                 Read1::End => return self.ended(inner),
+                Read1::Timeout => return self.hung(inner, false),
                 // A node already muted for a bad line (a huge one, say) is judged by that.
-                Read1::Timeout => {
-                    let unsimulable = silent && inner.state != State::Muted;
+                Read1::Quiet => {
+                    let unsimulable = inner.state != State::Muted;
                     return self.hung(inner, unsimulable);
                 }
             }
@@ -563,5 +572,56 @@ mod tests {
             Some(Some(Duration::from_nanos(7)))
         );
         assert_eq!(idle(br#"{"sim":{"idle":true,"next_ns":+5}}"#), None);
+    }
+
+    /// A reader of what `script` writes.
+    fn reader(script: &str) -> (Child, LineReader) {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", script])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let reader = LineReader {
+            stdout: child.stdout.take().unwrap(),
+            buf: Vec::new(),
+            start: 0,
+            long: None,
+            chunk: vec![0; 64].into_boxed_slice(),
+        };
+        (child, reader)
+    }
+
+    #[test]
+    fn the_quiet_gap_counts_from_the_last_byte_and_the_deadline_from_the_start() {
+        let slow = "printf a; sleep 0.25; printf b; sleep 0.25; printf c; sleep 0.25; \
+                    printf d; sleep 0.25; printf 'e\\n'; sleep 5";
+        let far = Instant::now() + Duration::from_secs(10);
+
+        // Bytes keep coming, each within the gap, for longer than the gap in all: one line.
+        let (mut child, mut r) = reader(slow);
+        let quiet = Some(Duration::from_millis(800));
+        assert!(matches!(r.next(far, quiet), Read1::Line(l, _) if l == b"abcde"));
+        // Then silence.
+        let quiet = Some(Duration::from_millis(200));
+        assert!(matches!(r.next(far, quiet), Read1::Quiet));
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        // A gap wider than the one allowed is silence, even with the line unfinished.
+        let (mut child, mut r) = reader(slow);
+        assert!(matches!(
+            r.next(far, Some(Duration::from_millis(100))),
+            Read1::Quiet
+        ));
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        // The step's deadline holds whatever the gaps.
+        let (mut child, mut r) = reader(slow);
+        let soon = Instant::now() + Duration::from_millis(450);
+        let quiet = Some(Duration::from_millis(1000));
+        assert!(matches!(r.next(soon, quiet), Read1::Timeout));
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 }
