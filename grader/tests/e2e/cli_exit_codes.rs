@@ -436,7 +436,10 @@ fn a_stalled_real_time_run_is_inconclusive_and_rerun_once() {
         .output()
         .expect("the grader runs");
     let said = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{said}");
+    // On a machine loaded by the tests beside this one the rerun may stall too (100 ms is
+    // enough): it is then inconclusive as well, and the grader rightly exits 3.
+    let rerun_stalled = out.status.code() == Some(3);
+    assert!(out.status.code() == Some(1) || rerun_stalled, "{said}");
     assert!(said.contains("the machine stalled for"), "{said}");
     assert!(said.contains("running it once more"), "{said}");
     let mut verdicts: Vec<serde_json::Value> = std::fs::read_dir(runs.path().join("1"))
@@ -452,17 +455,20 @@ fn a_stalled_real_time_run_is_inconclusive_and_rerun_once() {
         .iter()
         .filter_map(|v| v["outcome"].as_str())
         .collect();
-    assert_eq!(outcomes, ["fail", "inconclusive"], "{verdicts:#?}");
-    let stalled = &verdicts[1];
+    let rerun = if rerun_stalled {
+        "inconclusive"
+    } else {
+        "fail"
+    };
+    assert_eq!(outcomes, [rerun, "inconclusive"], "{verdicts:#?}");
+    // The injected stall (600 ms) is the first run's; it is labelled as the reason for a rerun.
+    let stalled = verdicts
+        .iter()
+        .find(|v| v["stall"]["lag_ms"].as_u64().is_some_and(|ms| ms >= 500))
+        .unwrap_or_else(|| panic!("no run saw the injected stall: {verdicts:#?}"));
     assert!(
         stalled.to_string().contains("inconclusive, rerun"),
         "the stalled run is labelled as such: {stalled:#}"
-    );
-    assert!(
-        stalled["stall"]["lag_ms"]
-            .as_u64()
-            .is_some_and(|ms| ms >= 500),
-        "{stalled:#}"
     );
 }
 

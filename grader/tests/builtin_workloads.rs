@@ -5,7 +5,8 @@
 //! must fail for its bug. The cases run concurrently; the slowest (g-counter's 10 s recovery wait
 //! after a 5 s run) bounds the file at about 20 s.
 
-use crate::support;
+#[path = "e2e/support.rs"]
+mod support;
 
 use std::collections::BTreeSet;
 

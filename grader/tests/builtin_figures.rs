@@ -1,8 +1,9 @@
 //! Measurements of the builtin engine on full-length level runs, with the raw test nodes.
 //! Ignored by default (each takes 10–40 s); run with
-//! `cargo test -p grader --test e2e builtin_figures -- --ignored --nocapture --test-threads 1`.
+//! `cargo test -p grader --test builtin_figures -- --ignored --nocapture --test-threads 1`.
 
-use crate::support;
+#[path = "e2e/support.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,8 @@
 //! `/proc` by the reaper's tag. A node that hangs inside a step costs the simulator its
 //! wall-clock step limit (10 s), so those cases take as long as the broadcast one.
 
-use crate::support;
+#[path = "e2e/support.rs"]
+mod support;
 
 use std::path::Path;
 
@@ -113,31 +114,10 @@ fn reasons(r: &RunRecord) -> Vec<String> {
 
 const ECHO_3S: &[&str] = &["-w", "echo", "--node-count", "1", "--time-limit", "3"];
 
-/// Set in the process of its own that [`misbehaving_nodes_are_diagnosed_and_a_correct_one_passes`]
-/// runs in.
-const ALONE: &str = "GRADER_E2E_MISBEHAVING_ALONE";
-
-/// Runs every case on its own thread, so that their waits overlap, in a process of its own (this
-/// test binary again, filtered to this test) so that the peak memory it measures is theirs alone
-/// while the other end-to-end tests run beside it.
+/// Runs every case on its own thread, so that their waits overlap. This test binary is theirs
+/// alone, so that the peak memory measured below is what they cost.
 #[test]
 fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
-    if std::env::var_os(ALONE).is_none() {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "builtin_misbehaving::misbehaving_nodes_are_diagnosed_and_a_correct_one_passes",
-                "--nocapture",
-            ])
-            .env(ALONE, "1")
-            .output()
-            .expect("the test binary runs");
-        // Printed through the harness, so that it shows only when this test fails.
-        print!("{}", String::from_utf8_lossy(&out.stdout));
-        print!("{}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "the misbehaving cases failed (above)");
-        return;
-    }
     support::test_node(""); // build once, before the threads start
     let cases: Vec<(&str, fn())> = vec![
         ("not-json", not_json),
