@@ -40,11 +40,12 @@ fn ctrl_c_stops_the_grader_and_every_node() {
     // A private copy, so that only this test's nodes carry this executable path.
     let dir = tempfile::tempdir().unwrap();
     let node: PathBuf = dir.path().join("ctrl-c-node");
-    std::fs::copy(support::broken_node("broadcast-never-gossips"), &node).unwrap();
+    // A node built on `common`, whose runtime is what a learner's node runs on.
+    std::fs::copy(support::solution_node("broadcast-solution"), &node).unwrap();
     let node = node.canonicalize().unwrap();
 
     let mut grader = Command::new(env!("CARGO_BIN_EXE_grader"))
-        // Real time: a plain `grader 3b` would first fail this node in the simulator, at once.
+        // Real time at once: a plain `grader 3b` would first simulate the level.
         .args([
             "3b",
             "--engine",

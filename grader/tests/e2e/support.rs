@@ -79,6 +79,13 @@ pub fn stub_node(challenge: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("the {challenge} stub builds: {e}"))
 }
 
+/// The executable of the reference solution `package` (`broadcast-solution`, …), built in
+/// [`PROFILE`]: `cargo test` has usually built it already.
+pub fn solution_node(package: &str) -> PathBuf {
+    grader::build::build_node(&workspace(), package, PROFILE)
+        .unwrap_or_else(|e| panic!("{package} builds: {e}"))
+}
+
 /// The seed of the tests' simulated runs: fixed, so that a failure replays exactly.
 pub const SEED: u64 = 20_260_101;
 
