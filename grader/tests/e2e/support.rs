@@ -90,7 +90,7 @@ pub fn solution_node(package: &str) -> PathBuf {
 pub const SEED: u64 = 20_260_101;
 
 /// Grades `level` with `node` in the simulator (`--engine sim --seed SEED`), run folders under
-/// `target/e2e-runs`. The real-time engine keeps its own end-to-end tests (builtin_*.rs).
+/// `target/e2e-runs`. The real-time engine keeps its own end-to-end tests (`builtin_*.rs`).
 pub fn grade(level: &str, node: grader::grade::NodeSource) -> Vec<grader::verdict::Verdict> {
     grade_with(level, node, grader::maelstrom::Engine::Sim, false)
 }
@@ -101,21 +101,8 @@ pub fn grade_seeds(
     node: grader::grade::NodeSource,
     n: u32,
 ) -> Vec<grader::verdict::Verdict> {
-    let request = grader::grade::Request {
-        level: grader::manifest::level(level).expect("a level"),
-        node,
-        workspace: workspace(),
-        repeat: 1,
-        partition: false,
-        runs_dir: Some(workspace().join("target/e2e-runs")),
-        engine: grader::maelstrom::Engine::Sim,
-        seed: Some(SEED),
-        seeds: n,
-        context: grader::grade::Context {
-            node_profile: PROFILE,
-            ..Default::default()
-        },
-    };
+    let mut request = request(level, node, grader::maelstrom::Engine::Sim);
+    request.seeds = n;
     grader::grade::grade(&request, &mut |_| {}).expect("grading runs")
 }
 
@@ -126,12 +113,24 @@ pub fn grade_with(
     engine: grader::maelstrom::Engine,
     partition: bool,
 ) -> Vec<grader::verdict::Verdict> {
-    let request = grader::grade::Request {
+    let mut request = request(level, node, engine);
+    request.partition = partition;
+    grader::grade::grade(&request, &mut |_| {}).expect("grading runs")
+}
+
+/// One run of `level` with seed [`SEED`], nodes built in [`PROFILE`], run folders under
+/// `target/e2e-runs`.
+fn request(
+    level: &str,
+    node: grader::grade::NodeSource,
+    engine: grader::maelstrom::Engine,
+) -> grader::grade::Request {
+    grader::grade::Request {
         level: grader::manifest::level(level).expect("a level"),
         node,
         workspace: workspace(),
         repeat: 1,
-        partition,
+        partition: false,
         runs_dir: Some(workspace().join("target/e2e-runs")),
         engine,
         seed: Some(SEED),
@@ -140,9 +139,7 @@ pub fn grade_with(
             node_profile: PROFILE,
             ..Default::default()
         },
-    };
-    let mut quiet = |_: &str| {};
-    grader::grade::grade(&request, &mut quiet).expect("grading runs")
+    }
 }
 
 /// Asserts that two simulated gradings with the same seed recorded byte-identical histories and
