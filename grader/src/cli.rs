@@ -412,7 +412,6 @@ fn grade_level(args: GradeArgs) -> ExitCode {
             label: args.label,
             status: Some(display.add(level)),
             precheck: plain,
-            node_profile: crate::build::Profile::from_env(),
             ..grade::Context::default()
         },
     };

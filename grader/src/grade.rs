@@ -64,9 +64,9 @@ pub struct Context {
     /// The learner's default loop ([`grade_with_precheck`]): the simulator first, then the
     /// real-time verdict of record. Set when no engine was chosen.
     pub precheck: bool,
-    /// The cargo profile a built node is compiled in (`GRADER_NODE_PROFILE`): release, unless
-    /// the test suite asks for dev.
-    pub node_profile: build::Profile,
+    /// The cargo profile a built node is compiled in. `None`: as `GRADER_NODE_PROFILE` says,
+    /// release unless it says dev; the test suite asks for dev.
+    pub node_profile: Option<build::Profile>,
 }
 
 /// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
@@ -121,7 +121,10 @@ pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf
         NodeSource::Learner => learner,
         NodeSource::Solution => solution,
     };
-    let profile = request.context.node_profile;
+    let profile = request
+        .context
+        .node_profile
+        .unwrap_or_else(build::Profile::from_env);
     progress(&format!("building {package} ({})…", profile.name()));
     if let Some(s) = &request.context.status {
         s.set_phase(Phase::Building);

@@ -136,7 +136,6 @@ pub fn request(
         seeds: 1,
         context: Context {
             label: node.label.clone(),
-            node_profile: crate::build::Profile::from_env(),
             ..Context::default()
         },
     };

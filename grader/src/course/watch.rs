@@ -187,10 +187,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
             } else {
                 1
             },
-            context: Context {
-                node_profile: crate::build::Profile::from_env(),
-                ..Context::default()
-            },
+            context: Context::default(),
         };
         let display = Display::new();
         let mut request = request;

@@ -24,6 +24,15 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// Runs the grader with `args`, asserts exit 2 and that it says `says`; returns all it said.
+fn exits_2_saying(args: &[&str], says: &str) -> String {
+    let out = grader(args);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+    assert!(said.contains(says), "{args:?} should say {says:?}: {said}");
+    said
+}
+
 #[test]
 fn usage_errors_exit_2_with_a_message() {
     for (args, says) in [
@@ -39,20 +48,10 @@ fn usage_errors_exit_2_with_a_message() {
         (&[][..], "required"),
         (&["report", "/nowhere/at/all"], "neither a run folder"),
     ] {
-        let out = grader(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
-        assert!(
-            text(&out).contains(says),
-            "{args:?} should say {says:?}: {}",
-            text(&out)
-        );
-        assert!(!text(&out).contains("panicked"), "{args:?}: {}", text(&out));
+        let said = exits_2_saying(args, says);
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
         // Nothing is announced for a node that cannot run.
-        assert!(
-            !text(&out).contains("simulating"),
-            "{args:?}: {}",
-            text(&out)
-        );
+        assert!(!said.contains("simulating"), "{args:?}: {said}");
     }
 }
 
@@ -94,15 +93,9 @@ fn a_node_that_cannot_start_or_a_wrong_workspace_is_exit_2_without_hints() {
         ),
         (&["1", "--workspace", empty], "is not a Cargo workspace"),
     ] {
-        let out = grader(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
-        assert!(
-            text(&out).contains(says),
-            "{args:?} should say {says:?}: {}",
-            text(&out)
-        );
-        assert!(!text(&out).contains("FAIL"), "{args:?}: {}", text(&out));
-        assert!(!text(&out).contains("Hints:"), "{args:?}: {}", text(&out));
+        let said = exits_2_saying(args, says);
+        assert!(!said.contains("FAIL"), "{args:?}: {said}");
+        assert!(!said.contains("Hints:"), "{args:?}: {said}");
     }
 }
 

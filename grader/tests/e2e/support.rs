@@ -136,7 +136,7 @@ fn request(
         seed: Some(SEED),
         seeds: 1,
         context: grader::grade::Context {
-            node_profile: PROFILE,
+            node_profile: Some(PROFILE),
             ..Default::default()
         },
     }
