@@ -65,6 +65,19 @@ impl Profile {
         }
     }
 
+    /// The packages built alongside a node, as `-p` arguments. In [`Profile::Dev`], the grader's
+    /// own package when the workspace has one: cargo resolves features over all the packages it
+    /// builds, the grader's dependencies turn on features of crates that nodes share (mio, serde),
+    /// and only with the grader among them does a node build reuse what `cargo test` compiled.
+    /// Alone, a node compiled tokio, serde and `common` over again. The workspace's
+    /// `Cargo.toml` lists the features the other way round: those the tests' own dependencies add.
+    pub fn companions(self, workspace: &Path) -> Vec<&'static str> {
+        match self {
+            Profile::Dev if workspace.join("grader/Cargo.toml").is_file() => vec!["-p", "grader"],
+            _ => vec![],
+        }
+    }
+
     /// The profile's name, as cargo and the progress line spell it.
     pub fn name(self) -> &'static str {
         match self {
@@ -206,15 +219,16 @@ fn build_executables_with(
     if let Some(dir) = target_dir {
         command.env("CARGO_TARGET_DIR", dir);
     }
+    command.args([
+        "build",
+        "--profile",
+        profile.name(),
+        "--message-format=json-render-diagnostics",
+        "-p",
+        package,
+    ]);
+    command.args(profile.companions(workspace));
     let mut child = command
-        .args([
-            "build",
-            "--profile",
-            profile.name(),
-            "--message-format=json-render-diagnostics",
-            "-p",
-            package,
-        ])
         .current_dir(workspace)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,20 +1,24 @@
-//! The grader's end-to-end tests that keep the CPU busy or barely wait, one module per subject,
-//! in one test binary.
+//! The grader's end-to-end tests, one module per subject, in one test binary.
 //!
 //! One binary rather than one per file, because cargo runs test binaries one after another while
-//! a binary runs its tests side by side: the CLI's real-time level-1 runs, which mostly wait on
-//! the clock, overlap the simulated levels, and the grader's code is compiled and linked into one
-//! test executable instead of seventeen. `.cargo/config.toml` raises the number of tests run at
+//! a binary runs its tests side by side: the real-time runs, which mostly wait on the clock,
+//! overlap the simulated levels, which keep the CPU busy, and the grader's code is linked into one
+//! test executable instead of twenty-one. `.cargo/config.toml` raises the number of tests run at
 //! once for the same reason.
 //!
-//! The real-time tests whose figures a loaded machine would distort (operation rates, the order
-//! of a reply and a client's end, memory peaks, process lifetimes) keep binaries of their own:
-//! `builtin_workloads`, `builtin_misbehaving`, `ctrl_c` and `builtin_figures`.
+//! The real-time tests' figures (operation rates, the order of a reply and a client's end, stalls)
+//! would suffer on a machine the simulated runs keep busy, so every simulated run lowers its
+//! threads' priority first (`support::yield_cpu_to_real_time`): the real-time runs get the CPU
+//! when they want it, and the simulations take the rest.
 //!
-//! Run one subject with a filter: `cargo test -p grader --test e2e grading_txn`.
+//! Run one subject with a filter: `cargo test -p grader --test e2e grading_txn`. The figures of
+//! `builtin_figures` are ignored tests, run on demand: `-- --ignored builtin_figures`.
 
 mod support;
 
+mod builtin_figures;
+mod builtin_misbehaving;
+mod builtin_workloads;
 mod checkers_fixtures;
 mod checkers_kafka;
 mod checkers_kafka_fixtures;
@@ -22,11 +26,13 @@ mod checkers_txn;
 mod checkers_txn_fixtures;
 mod checkers_txn_synth;
 mod cli_exit_codes;
+mod ctrl_c;
 mod fuzz_parsers;
 mod grading_broadcast;
 mod grading_counter_kafka;
 mod grading_levels_1_2;
 mod grading_txn;
+mod json_schema;
 mod maelstrom_command_lines;
 mod maelstrom_fixtures;
 mod maelstrom_install;

@@ -2,8 +2,7 @@
 //! Ignored by default (each takes 10–40 s); run with
 //! `cargo test -p grader --test builtin_figures -- --ignored --nocapture --test-threads 1`.
 
-#[path = "e2e/support.rs"]
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,7 @@
 //! No node process outlives the grader: not at the end of a run, and not when the learner presses
 //! Ctrl-C in the middle of one.
 
-#[path = "e2e/support.rs"]
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -5,8 +5,7 @@
 //! must fail for its bug. The cases run concurrently; the slowest (g-counter's 10 s recovery wait
 //! after a 5 s run) bounds the file at about 20 s.
 
-#[path = "e2e/support.rs"]
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 

@@ -10,8 +10,7 @@
 //! `/proc` by the reaper's tag. A node that hangs inside a step costs the simulator its
 //! wall-clock step limit (10 s), so those cases take as long as the broadcast one.
 
-#[path = "e2e/support.rs"]
-mod support;
+use crate::support;
 
 use std::path::Path;
 
@@ -34,7 +33,10 @@ fn both(bin: &Path, flags: &[&str]) -> [(RunRecord, tempfile::TempDir); 2] {
     let sim_dir = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (simulated, real) = std::thread::scope(|s| {
-        let sim = s.spawn(|| builtin::simulate(&opts, bin, sim_dir.path(), 7).unwrap());
+        let sim = s.spawn(|| {
+            support::yield_cpu_to_real_time();
+            builtin::simulate(&opts, bin, sim_dir.path(), 7).unwrap()
+        });
         let real = builtin::run(&opts, bin, dir.path()).unwrap();
         (sim.join().expect("the simulated run"), real)
     });
