@@ -71,19 +71,10 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<St
                     out.push(format!("{here}: {value} is not of type {arg}"));
                 }
             }
-            "enum" => {
-                if !arg
-                    .as_array()
-                    .is_some_and(|options| options.contains(value))
-                {
-                    out.push(format!("{here}: {value} is not one of {arg}"));
-                }
+            "enum" if !lists(arg, value) => {
+                out.push(format!("{here}: {value} is not one of {arg}"));
             }
-            "const" => {
-                if value != arg {
-                    out.push(format!("{here}: {value} is not {arg}"));
-                }
-            }
+            "const" if value != arg => out.push(format!("{here}: {value} is not {arg}")),
             "minimum" => {
                 if let (Some(v), Some(min)) = (value.as_f64(), arg.as_f64()) {
                     if v < min {
@@ -136,9 +127,14 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<St
                     ));
                 }
             }
-            _ => {} // annotations and $defs (read through $ref)
+            _ => {} // met, an annotation, or $defs (read through $ref)
         }
     }
+}
+
+/// Whether the array `options` holds `value`.
+fn lists(options: &Value, value: &Value) -> bool {
+    options.as_array().is_some_and(|o| o.contains(value))
 }
 
 fn has_type(value: &Value, name: &str) -> bool {
