@@ -4,8 +4,6 @@
 //! machines and in CI, never in a learner's clone, and is never copied into the repository. Tests
 //! that read it skip with a one-line note when it is absent.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 
 /// The `shared` folder: `$GLOMERS_SHARED`, else the nearest `shared/` beside the workspace root or
