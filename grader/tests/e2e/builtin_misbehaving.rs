@@ -151,15 +151,7 @@ fn misbehaving_nodes_are_diagnosed_and_a_correct_one_passes() {
         ("not-simulable", not_simulable),
         ("hangs", hangs),
     ];
-    let handles: Vec<_> = cases
-        .into_iter()
-        .map(|(name, case)| (name, std::thread::spawn(case)))
-        .collect();
-    let failed: Vec<&str> = handles
-        .into_iter()
-        .filter_map(|(name, h)| h.join().is_err().then_some(name))
-        .collect();
-    assert!(failed.is_empty(), "failed cases: {failed:?}");
+    support::run_cases(cases);
     // Every case above ran in this process at once (floods, a 200 MB line, a stderr flood), beside
     // the binary's other tests: the peak is an upper bound of what any one of them cost the
     // grader. The `hostile_rss` example measures each on its own.

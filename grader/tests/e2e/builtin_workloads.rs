@@ -119,15 +119,7 @@ fn g_counter_kafka_and_txn_run_and_are_judged() {
         ("txn", txn),
         ("txn abort-after-write", txn_aborting_after_writes),
     ];
-    let handles: Vec<_> = cases
-        .into_iter()
-        .map(|(name, case)| (name, std::thread::spawn(case)))
-        .collect();
-    let failed: Vec<&str> = handles
-        .into_iter()
-        .filter_map(|(name, h)| h.join().is_err().then_some(name))
-        .collect();
-    assert!(failed.is_empty(), "failed cases: {failed:?}");
+    support::run_cases(cases);
 }
 
 const G_COUNTER: &[&str] = &[

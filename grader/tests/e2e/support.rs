@@ -223,6 +223,20 @@ pub fn concurrently<T: Send>(cases: Vec<Box<dyn FnOnce() -> T + Send + '_>>) -> 
     })
 }
 
+/// Runs each named case on its own thread, so that their waits overlap, and fails naming every
+/// case that panicked (each panic's message is printed as it happens).
+pub fn run_cases(cases: Vec<(&'static str, fn())>) {
+    let handles: Vec<_> = cases
+        .into_iter()
+        .map(|(name, case)| (name, std::thread::spawn(case)))
+        .collect();
+    let failed: Vec<&str> = handles
+        .into_iter()
+        .filter_map(|(name, h)| h.join().is_err().then_some(name))
+        .collect();
+    assert!(failed.is_empty(), "failed cases: {failed:?}");
+}
+
 /// The raw-protocol test nodes (the `test-nodes` package, debug build), built once per test
 /// binary: returns the path of the one named.
 pub fn test_node(name: &str) -> PathBuf {
