@@ -48,7 +48,7 @@ mod tests {
 
     use super::json_schema;
 
-    fn validator() -> Value {
+    fn schema() -> Value {
         serde_json::from_str(SCHEMA).expect("the schema is JSON")
     }
 
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn documents_validate_against_the_shipped_schema() {
-        let v = validator();
+        let v = schema();
         let doc = document(&sample());
         assert_eq!(errors(&v, &doc), Vec::<String>::new());
         assert_eq!(doc["outcome"], "error");
@@ -118,7 +118,7 @@ mod tests {
     /// The schema is not a rubber stamp: documents with a missing or mistyped field fail it.
     #[test]
     fn the_schema_rejects_what_it_should() {
-        let v = validator();
+        let v = schema();
         let good = document(&sample());
         let mut no_version = good.clone();
         no_version.as_object_mut().unwrap().remove("schema_version");
@@ -148,6 +148,7 @@ mod tests {
             errors(&schema, &"b".into()),
             ["/: keyword pattern is not supported by this validator"]
         );
+        // A schema that is not an object (here the string "string") is an error too.
         assert_eq!(errors(&schema["type"], &Value::Null).len(), 1);
     }
 
