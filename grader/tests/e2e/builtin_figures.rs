@@ -1,16 +1,15 @@
 //! Measurements of the builtin engine on full-length level runs, with the raw test nodes.
 //! Ignored by default (each takes 10–40 s); run with
-//! `cargo test -p grader --test builtin_figures -- --ignored --nocapture --test-threads 1`.
-
-use crate::support;
+//! `cargo test -p grader --test e2e builtin_figures -- --ignored --nocapture --test-threads 1`.
 
 use std::path::{Path, PathBuf};
-
 use std::time::Instant;
 
 use grader::builtin::{self, RunRecord};
 use grader::history::{OpType, Process};
 use grader::options::TestOptions;
+
+use crate::support;
 
 fn node(name: &str) -> PathBuf {
     support::test_node(name)

@@ -10,8 +10,6 @@
 //! `/proc` by the reaper's tag. A node that hangs inside a step costs the simulator its
 //! wall-clock step limit (10 s), so those cases take as long as the broadcast one.
 
-use crate::support;
-
 use std::path::Path;
 
 use grader::builtin::process::{reaper, tag_prefix};
@@ -19,6 +17,8 @@ use grader::builtin::{self, RunRecord};
 use grader::history::OpType;
 use grader::options::TestOptions;
 use grader::verdict::Validity;
+
+use crate::support;
 
 /// The real-time run, after checking that a simulated one ends the same way for the same reason.
 fn run(node: &str, flags: &[&str]) -> RunRecord {

@@ -5,8 +5,6 @@
 //! must fail for its bug. The cases run concurrently; the slowest (g-counter's 10 s recovery wait
 //! after a 5 s run) bounds the file at about 20 s.
 
-use crate::support;
-
 use std::collections::BTreeSet;
 
 use grader::builtin::{self, RunRecord};
@@ -16,6 +14,8 @@ use grader::manifest::Budget;
 use grader::options::TestOptions;
 use grader::value::Value;
 use grader::verdict::{Check, Validity};
+
+use crate::support;
 
 /// One run and its verdict's checks.
 struct Outcome {

@@ -1,11 +1,11 @@
 //! No node process outlives the grader: not at the end of a run, and not when the learner presses
 //! Ctrl-C in the middle of one.
 
-use crate::support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use crate::support;
 
 /// Live processes whose executable is `exe` (read from /proc, Linux).
 fn processes_running(exe: &Path) -> Vec<u32> {
