@@ -405,7 +405,7 @@ async fn run_async(
         });
     }
     record.aborted = !ok;
-    record.history = History::new(interpreter.history().to_vec());
+    record.history = History::new(interpreter.into_history());
     let invocations = record
         .history
         .client_ops()
