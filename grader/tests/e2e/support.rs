@@ -112,19 +112,21 @@ pub fn grade_seeds(
 }
 
 /// Lowers the CPU priority of the calling thread, and so of every thread and process it starts
-/// from then on, to the least (nice 19).
+/// from then on (nice 10).
 ///
 /// For simulated runs: they only need CPU, however late, while the real-time runs in this binary
 /// need it on time. A real-time g-counter run beside simulated levels at equal priority issued half
-/// the operations its rate asks for (731 of 1500); with this, the real-time runs see a machine as
-/// quiet as if they ran alone, and the simulated ones take what is left. (Linux keeps a nice value
-/// per thread; elsewhere this lowers the whole test process, which changes nothing.)
+/// the operations its rate asks for (731 of 1500); at nice 10 a real-time run that wants the CPU
+/// gets about nine tenths of it, as on a quiet machine. Not 19: a simulated node starved for 2 s
+/// between a reply and its idle line would be taken for one that cannot be simulated, and at 19 a
+/// simulation beside a real-time flood gets a seventieth of a core. (Linux keeps a nice value per
+/// thread; elsewhere this lowers the whole test process, which changes nothing.)
 pub fn yield_cpu_to_real_time() {
     // Failure leaves the priority as it was: slower real-time tests at worst, never wrong ones.
-    let _ = rustix::process::setpriority_process(None, 19);
+    let _ = rustix::process::setpriority_process(None, 10);
 }
 
-/// Runs `work` on a thread of its own at the least priority ([`yield_cpu_to_real_time`]): for
+/// Runs `work` on a thread of its own at a low priority ([`yield_cpu_to_real_time`]): for
 /// the nodes' builds, which a test waits for but which must not starve the real-time runs
 /// beside it, while the calling thread keeps its priority.
 pub fn at_low_priority<T: Send>(work: impl FnOnce() -> T + Send) -> T {
