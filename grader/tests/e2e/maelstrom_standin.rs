@@ -44,6 +44,26 @@ fn wrapper(path: &Path, argv_file: &Path, results: Option<&Path>, crash: bool) {
     write_executable(path, &text);
 }
 
+/// A stand-in installation, as if `MAELSTROM` named it: the [`wrapper`] at `script`, run directly.
+fn standin(script: PathBuf, argv_file: &Path, results: Option<&Path>, crash: bool) -> Installation {
+    wrapper(&script, argv_file, results, crash);
+    Installation {
+        launcher: grader::maelstrom::Launcher::Script(script),
+        found_via: FoundVia::EnvVar,
+    }
+}
+
+/// Runs one run of `lvl` through `install` into `dir`, without progress output.
+fn run_quiet(
+    install: &Installation,
+    lvl: &grader::manifest::Level,
+    r: &grader::manifest::Run,
+    bin: &Path,
+    dir: &Path,
+) -> Verdict {
+    run(install, lvl, r, bin, dir, Progress::Quiet).unwrap()
+}
+
 /// A node binary; the stand-in only checks that it is executable (and runs it to crash).
 fn node(dir: &Path, script: &str) -> PathBuf {
     let bin = dir.join("node");
@@ -117,7 +137,7 @@ fn found_through_the_maelstrom_variable_and_run_with_the_levels_exact_flags() {
     let lvl = level("1").unwrap();
     let bin = node(tmp.path(), "#!/bin/sh\n");
     let run_dir = tmp.path().join("runs/1");
-    let v = run(&install, lvl, &lvl.runs[0], &bin, &run_dir, Progress::Quiet).unwrap();
+    let v = run_quiet(&install, lvl, &lvl.runs[0], &bin, &run_dir);
 
     let bin = std::fs::canonicalize(&bin).unwrap();
     let expected = command_line(lvl, &lvl.runs[0], bin.to_str().unwrap());
@@ -161,15 +181,7 @@ fn found_on_path_and_an_unknown_from_missing_gnuplot_still_passes() {
 
     let lvl = level("1").unwrap();
     let bin = node(tmp.path(), "#!/bin/sh\n");
-    let v = run(
-        &install,
-        lvl,
-        &lvl.runs[0],
-        &bin,
-        &tmp.path().join("run"),
-        Progress::Quiet,
-    )
-    .unwrap();
+    let v = run_quiet(&install, lvl, &lvl.runs[0], &bin, &tmp.path().join("run"));
     assert!(
         v.passed(),
         "exit code 2 is not the verdict:\n{}",
@@ -183,27 +195,14 @@ fn found_on_path_and_an_unknown_from_missing_gnuplot_still_passes() {
 fn a_node_that_exits_is_explained_with_its_stderr() {
     let tmp = tempfile::tempdir().unwrap();
     let argv_file = tmp.path().join("argv.txt");
-    let script = tmp.path().join("maelstrom");
-    wrapper(&script, &argv_file, None, true);
-    let install = Installation {
-        launcher: grader::maelstrom::Launcher::Script(script),
-        found_via: FoundVia::EnvVar,
-    };
+    let install = standin(tmp.path().join("maelstrom"), &argv_file, None, true);
     let lvl = level("3b").unwrap();
     let bin = node(
         tmp.path(),
         "#!/bin/sh\necho 'node n0 starting' >&2\n\
          echo \"thread 'main' panicked at src/main.rs:3:5: boom\" >&2\nexit 101\n",
     );
-    let v = run(
-        &install,
-        lvl,
-        &lvl.runs[0],
-        &bin,
-        &tmp.path().join("run"),
-        Progress::Quiet,
-    )
-    .unwrap();
+    let v = run_quiet(&install, lvl, &lvl.runs[0], &bin, &tmp.path().join("run"));
     eprintln!("{}", describe(&v));
     let crash = v
         .check("crash")
@@ -246,12 +245,7 @@ fn a_node_that_exits_is_explained_with_its_stderr() {
 fn a_missing_node_binary_is_a_crash_that_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let argv_file = tmp.path().join("argv.txt");
-    let script = tmp.path().join("maelstrom");
-    wrapper(&script, &argv_file, None, false);
-    let install = Installation {
-        launcher: grader::maelstrom::Launcher::Script(script),
-        found_via: FoundVia::EnvVar,
-    };
+    let install = standin(tmp.path().join("maelstrom"), &argv_file, None, false);
     let lvl = level("1").unwrap();
     let v = run(
         &install,
@@ -283,27 +277,21 @@ fn real_output_through_the_whole_engine_3d_over_budget_and_6b_two_runs() {
     let bin = node(tmp.path(), "#!/bin/sh\n");
 
     let argv_file = tmp.path().join("argv-3d.txt");
-    let script = tmp.path().join("bin-3d/maelstrom");
     let over = fixtures.join("3d-valid-but-over-msgs-target/results.edn");
-    wrapper(&script, &argv_file, Some(&over), false);
-    let install = discover(
-        &Lookup {
-            maelstrom: Some(script.into()),
-            ..Lookup::default()
-        },
-        tmp.path(),
-    )
-    .unwrap();
+    let install = standin(
+        tmp.path().join("bin-3d/maelstrom"),
+        &argv_file,
+        Some(&over),
+        false,
+    );
     let lvl = level("3d").unwrap();
-    let v = run(
+    let v = run_quiet(
         &install,
         lvl,
         &lvl.runs[0],
         &bin,
         &tmp.path().join("run-3d"),
-        Progress::Quiet,
-    )
-    .unwrap();
+    );
     assert!(!v.passed(), "{}", describe(&v));
     assert_eq!(
         v.failures().map(|c| c.name.as_str()).collect::<Vec<_>>(),
@@ -318,24 +306,14 @@ fn real_output_through_the_whole_engine_3d_over_budget_and_6b_two_runs() {
     for (i, r) in lvl.runs.iter().enumerate() {
         let argv_file = tmp.path().join(format!("argv-6b-{i}.txt"));
         let script = tmp.path().join(format!("bin-6b-{i}/maelstrom"));
-        wrapper(&script, &argv_file, Some(&valid), false);
-        let install = discover(
-            &Lookup {
-                maelstrom: Some(script.into()),
-                ..Lookup::default()
-            },
-            tmp.path(),
-        )
-        .unwrap();
-        let v = run(
+        let install = standin(script, &argv_file, Some(&valid), false);
+        let v = run_quiet(
             &install,
             lvl,
             r,
             &bin,
             &tmp.path().join(format!("run-6b-{i}")),
-            Progress::Quiet,
-        )
-        .unwrap();
+        );
         assert!(v.passed(), "{}", describe(&v));
         assert_eq!(v.run_label.as_deref(), Some(r.label));
         let canonical = std::fs::canonicalize(&bin).unwrap();
