@@ -107,25 +107,24 @@ fn unique_ids_level_2() {
     );
 }
 
+/// Level 3d's flags: 25 nodes, 100 ms per hop.
+const BROADCAST_3D: &[&str] = &[
+    "-w",
+    "broadcast",
+    "--node-count",
+    "25",
+    "--time-limit",
+    "20",
+    "--rate",
+    "100",
+    "--latency",
+    "100",
+];
+
 #[test]
 #[ignore]
 fn broadcast_25_nodes() {
-    let (r, out, _dir) = measure(
-        "broadcast-25",
-        "raw-broadcast",
-        &[
-            "-w",
-            "broadcast",
-            "--node-count",
-            "25",
-            "--time-limit",
-            "20",
-            "--rate",
-            "100",
-            "--latency",
-            "100",
-        ],
-    );
+    let (r, out, _dir) = measure("broadcast-25", "raw-broadcast", BROADCAST_3D);
     let lat = server_latencies(&out);
     println!(
         "broadcast-25: {} server deliveries; observed latency ms: min {:.2} p50 {:.2} p99 {:.2} \
@@ -209,20 +208,7 @@ fn broadcast_25_nodes_total_topology() {
     let (_, out, _dir) = measure(
         "broadcast-25-total",
         "raw-broadcast",
-        &[
-            "-w",
-            "broadcast",
-            "--node-count",
-            "25",
-            "--time-limit",
-            "20",
-            "--rate",
-            "100",
-            "--latency",
-            "100",
-            "--topology",
-            "total",
-        ],
+        &[BROADCAST_3D, &["--topology", "total"]].concat(),
     );
     let lat = server_latencies(&out);
     println!(
