@@ -11,6 +11,9 @@
 //! threads' priority first (`support::yield_cpu_to_real_time`): the real-time runs get the CPU
 //! when they want it, and the simulations take the rest.
 //!
+//! One figure cannot share a process: the grader's peak memory against hostile nodes, which would
+//! count the simulated levels too. It has a binary of its own, `tests/hostile_memory.rs`.
+//!
 //! Run one subject with a filter: `cargo test -p grader --test e2e grading_txn`. The figures of
 //! `builtin_figures` are ignored tests, run on demand: `-- --ignored builtin_figures`.
 
