@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::kv::{Kv, KvClient, TsoClient};
-use crate::message::render_line;
+use crate::message::{render_line, render_payload};
 use crate::{Error, Node, ReplyTo};
 
 /// The outcome an RPC callback receives: the reply's payload, or the error reply, or a timeout
@@ -153,10 +153,7 @@ impl<N: Node> Context<N> {
     /// not compile, while `&to` does — and a callback can keep `to` to answer later.
     pub fn reply(&mut self, to: impl Into<ReplyTo>, payload: impl Serialize) {
         let to = to.into();
-        if let Some(body) = self.body_of(&payload, &to.dest) {
-            let msg_id = self.allocate_msg_id();
-            self.push(&to.dest, body, Some(msg_id), to.in_reply_to);
-        }
+        self.push_payload(&to.dest, &payload, to.in_reply_to);
     }
 
     /// Answers a request with an error body. Handlers can simply return `Err(error)` instead; this is for
@@ -172,11 +169,7 @@ impl<N: Node> Context<N> {
 
     /// Sends a message that expects no reply (any reply that does come is passed to `handle`).
     pub fn send(&mut self, dest: impl AsRef<str>, payload: impl Serialize) {
-        let dest = dest.as_ref();
-        if let Some(body) = self.body_of(&payload, dest) {
-            let msg_id = self.allocate_msg_id();
-            self.push(dest, body, Some(msg_id), None);
-        }
+        self.push_payload(dest.as_ref(), &payload, None);
     }
 
     /// Sends a request and calls `callback` exactly once: with the reply's payload, with the error the
@@ -205,16 +198,13 @@ impl<N: Node> Context<N> {
             callback(node, ctx, parsed)
         });
         let msg_id = self.allocate_msg_id();
-        let (deadline, failure) = match serde_json::to_value(&payload) {
-            Ok(Value::Object(body)) => {
-                self.push(dest, body, Some(msg_id), None);
+        let fast = render_payload(&self.node_id, dest, &payload, Some(msg_id), None);
+        let (deadline, failure) = match fast {
+            Some(line) => {
+                self.outbox.push(line);
                 (self.now + timeout, None)
             }
-            other => {
-                let why = describe_bad_payload(other);
-                eprintln!("{}: not sending request to {dest}: {why}", self.node_id);
-                (self.now, Some(Error::malformed_request(why)))
-            }
+            None => self.push_request(dest, &payload, msg_id, timeout),
         };
         let key = self.schedule(deadline, Due::RpcTimeout(msg_id));
         let pending = PendingRpc {
@@ -396,6 +386,47 @@ impl<N: Node> Context<N> {
     ) {
         self.outbox
             .push(render_line(&self.node_id, dest, body, msg_id, in_reply_to));
+    }
+
+    /// Sends `payload` to `dest` with the next msg_id, answering `in_reply_to` if given. A payload
+    /// that cannot be a body (not a JSON object) is not sent and takes no msg_id.
+    fn push_payload(&mut self, dest: &str, payload: &impl Serialize, in_reply_to: Option<u64>) {
+        let msg_id = self.next_msg_id;
+        match render_payload(&self.node_id, dest, payload, Some(msg_id), in_reply_to) {
+            Some(line) => {
+                self.allocate_msg_id();
+                self.outbox.push(line);
+            }
+            None => {
+                if let Some(body) = self.body_of(payload, dest) {
+                    let msg_id = self.allocate_msg_id();
+                    self.push(dest, body, Some(msg_id), in_reply_to);
+                }
+            }
+        }
+    }
+
+    /// The slow path of [`rpc`](Context::rpc)'s request: through a `Value`, which replaces a
+    /// payload's own `msg_id` and explains a payload that is not an object. Returns the request's
+    /// deadline and, when it could not be sent, the error its callback gets at once.
+    fn push_request(
+        &mut self,
+        dest: &str,
+        payload: &impl Serialize,
+        msg_id: u64,
+        timeout: Duration,
+    ) -> (Duration, Option<Error>) {
+        match serde_json::to_value(payload) {
+            Ok(Value::Object(body)) => {
+                self.push(dest, body, Some(msg_id), None);
+                (self.now + timeout, None)
+            }
+            other => {
+                let why = describe_bad_payload(other);
+                eprintln!("{}: not sending request to {dest}: {why}", self.node_id);
+                (self.now, Some(Error::malformed_request(why)))
+            }
+        }
     }
 
     fn body_of(&self, payload: &impl Serialize, dest: &str) -> Option<Map<String, Value>> {

@@ -264,6 +264,7 @@ mod tests {
         Every { period_ms: u64, times: u32 },
         Tell { dest: String },
         Cancel,
+        Odd { dest: String },
     }
 
     /// Records what happened to it, so tests can check which callbacks ran and when.
@@ -329,6 +330,11 @@ mod tests {
                     self.log.push(format!("again: {}", ctx.cancel(id)));
                 }
                 Payload::Tell { dest } => ctx.send(dest, Payload::Ping),
+                Payload::Odd { dest } => {
+                    ctx.send(&dest, 5);
+                    ctx.send(&dest, json!({"type": "pong", "msg_id": 99}));
+                    ctx.reply(&to, Payload::Pong);
+                }
             }
             Ok(())
         }
@@ -357,6 +363,24 @@ mod tests {
         let mut driver = Driver::new();
         driver.receive(&init_line(), Duration::ZERO);
         driver
+    }
+
+    /// A payload that is not an object is not sent and takes no msg_id; one that names `msg_id`
+    /// itself gets the runtime's.
+    #[test]
+    fn odd_payloads_are_refused_or_corrected() {
+        let mut driver = started();
+        let out = parse(&driver.receive(
+            &line("c1", "n1", json!({"type":"odd","dest":"n2","msg_id":4})),
+            Duration::ZERO,
+        ));
+        assert_eq!(
+            out,
+            [
+                json!({"src":"n1","dest":"n2","body":{"type":"pong","msg_id":2}}),
+                json!({"src":"n1","dest":"c1","body":{"type":"pong","msg_id":3,"in_reply_to":4}}),
+            ]
+        );
     }
 
     fn ms(n: u64) -> Duration {

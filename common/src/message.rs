@@ -99,6 +99,51 @@ impl RawMessage {
     }
 }
 
+/// Renders one output line straight from a payload, without building a `serde_json::Value` of it
+/// first: `src`, `dest`, then the payload's own fields with `msg_id`/`in_reply_to` appended. A node
+/// writes one line per message it sends, so this is most of a busy node's output work.
+///
+/// `None` when the payload is not a JSON object, or names `msg_id` or `in_reply_to` itself (the
+/// runtime's fields win, so such a payload takes [`render_line`]'s path, which replaces them; a
+/// payload that is not an object is refused there, with the reason).
+pub(crate) fn render_payload(
+    src: &str,
+    dest: &str,
+    payload: &impl Serialize,
+    msg_id: Option<u64>,
+    in_reply_to: Option<u64>,
+) -> Option<String> {
+    let mut line = Vec::with_capacity(128);
+    line.extend_from_slice(b"{\"src\":");
+    serde_json::to_writer(&mut line, src).ok()?;
+    line.extend_from_slice(b",\"dest\":");
+    serde_json::to_writer(&mut line, dest).ok()?;
+    line.extend_from_slice(b",\"body\":");
+    let start = line.len();
+    serde_json::to_writer(&mut line, payload).ok()?;
+    let body = &line[start..];
+    let names = |key: &[u8]| body.windows(key.len()).any(|w| w == key);
+    if body.first() != Some(&b'{') || names(b"\"msg_id\"") || names(b"\"in_reply_to\"") {
+        return None;
+    }
+    line.pop(); // the body's closing brace
+    let mut empty = line.len() == start + 1;
+    for (key, id) in [("msg_id", msg_id), ("in_reply_to", in_reply_to)] {
+        if let Some(id) = id {
+            if !empty {
+                line.push(b',');
+            }
+            empty = false;
+            line.push(b'"');
+            line.extend_from_slice(key.as_bytes());
+            line.extend_from_slice(b"\":");
+            line.extend_from_slice(itoa::Buffer::new().format(id).as_bytes());
+        }
+    }
+    line.extend_from_slice(b"}}");
+    String::from_utf8(line).ok()
+}
+
 /// Renders one output line: `src`, `dest`, then the body with `msg_id`/`in_reply_to` added.
 pub(crate) fn render_line(
     src: &str,
@@ -126,6 +171,58 @@ mod tests {
     enum Payload {
         Echo { echo: String },
         EchoOk { echo: String },
+    }
+
+    /// The direct rendering says what the `Value` path says, and leaves to it the payloads it
+    /// cannot render faithfully.
+    #[test]
+    fn payloads_render_directly_as_the_value_path_would() {
+        #[derive(Serialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        enum Out {
+            Read,
+            ReadOk {
+                messages: Vec<u64>,
+                note: &'static str,
+            },
+            Sneaky {
+                msg_id: u64,
+            },
+        }
+        let slow = |payload: &Out, msg_id, in_reply_to| {
+            let serde_json::Value::Object(body) = serde_json::to_value(payload).unwrap() else {
+                unreachable!()
+            };
+            render_line("n0", "c\"1", body, msg_id, in_reply_to)
+        };
+        let parsed = |line: &str| serde_json::from_str::<serde_json::Value>(line).unwrap();
+        let read_ok = Out::ReadOk {
+            messages: vec![1, 2],
+            note: "tab\t",
+        };
+        for (payload, msg_id, in_reply_to) in [
+            (&Out::Read, Some(1), None),
+            (&Out::Read, None, None),
+            (&read_ok, Some(7), Some(3)),
+            (&read_ok, None, Some(3)),
+        ] {
+            let fast = render_payload("n0", "c\"1", payload, msg_id, in_reply_to).unwrap();
+            assert_eq!(
+                parsed(&fast),
+                parsed(&slow(payload, msg_id, in_reply_to)),
+                "{fast}"
+            );
+        }
+        assert_eq!(
+            render_payload("n0", "c1", &read_ok, Some(7), Some(3)).unwrap(),
+            r#"{"src":"n0","dest":"c1","body":{"type":"read_ok","messages":[1,2],"note":"tab\t","msg_id":7,"in_reply_to":3}}"#
+        );
+        assert_eq!(
+            render_payload("n0", "c1", &Out::Sneaky { msg_id: 5 }, Some(9), None),
+            None
+        );
+        assert_eq!(render_payload("n0", "c1", &[1, 2], Some(9), None), None);
+        assert_eq!(render_payload("n0", "c1", &"text", Some(9), None), None);
     }
 
     #[test]

@@ -44,8 +44,19 @@ struct Line {
     sim: Option<Header>,
 }
 
-/// The sim header of an input line, if the engine sent one. Unreadable lines have none.
+/// The sim header of an input line, if the engine sent one. Unreadable lines have none, unless
+/// they start with a readable one.
 pub fn header(line: &str) -> Option<Header> {
+    // The engine writes the sim object first: read it alone, not the whole line (which the driver
+    // reads next anyway).
+    if let Some(rest) = line.strip_prefix(r#"{"sim":"#) {
+        if let Some(Ok(header)) = serde_json::Deserializer::from_str(rest)
+            .into_iter::<Header>()
+            .next()
+        {
+            return Some(header);
+        }
+    }
     serde_json::from_str::<Line>(line).ok()?.sim
 }
 
@@ -166,6 +177,9 @@ mod tests {
             })
         );
         assert_eq!(header(r#"{"src":"c0"}"#), None);
+        // Anywhere in the line, not only first.
+        let late = r#"{"src":"c0","sim":{"now_ns":9,"tick":true}}"#;
+        assert_eq!(header(late).map(|h| (h.now_ns, h.tick)), Some((9, true)));
     }
 
     /// What a node draws from its context is fixed by the seed of the first line.

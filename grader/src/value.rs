@@ -6,7 +6,7 @@
 //! three different values, and a keyword `:ok` is not the string `"ok"`.
 
 use std::cmp::Ordering;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
 
 /// An EDN-shaped value. Lists and vectors are both [`Value::Vec`]: Clojure compares them as equal.
@@ -282,50 +282,87 @@ impl From<bool> for Value {
     }
 }
 
+impl Value {
+    /// Appends the value as EDN to `out`, the text [`Display`](fmt::Display) gives. Histories of
+    /// tens of thousands of ops are written this way: without `fmt`'s machinery per integer.
+    pub fn write_edn(&self, out: &mut String) {
+        fn join(out: &mut String, items: &[Value]) {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                item.write_edn(out);
+            }
+        }
+        match self {
+            Value::Nil => out.push_str("nil"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+            Value::BigInt(i) => {
+                out.push_str(itoa::Buffer::new().format(*i));
+                out.push('N');
+            }
+            Value::Float(x) if x.fract() == 0.0 && x.is_finite() => {
+                let _ = write!(out, "{x:.1}");
+            }
+            Value::Float(x) => {
+                let _ = write!(out, "{x}");
+            }
+            Value::Str(s) => write_json_string(out, s),
+            Value::Keyword(k) => {
+                out.push(':');
+                out.push_str(k);
+            }
+            Value::Symbol(s) => out.push_str(s),
+            Value::Vec(v) => {
+                out.push('[');
+                join(out, v);
+                out.push(']');
+            }
+            Value::Set(v) => {
+                out.push_str("#{");
+                join(out, v);
+                out.push('}');
+            }
+            Value::Map(m) => {
+                out.push('{');
+                for (i, (k, v)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    k.write_edn(out);
+                    out.push(' ');
+                    v.write_edn(out);
+                }
+                out.push('}');
+            }
+            Value::Tagged(tag, v) => {
+                out.push('#');
+                out.push_str(tag);
+                v.write_edn(out);
+            }
+        }
+    }
+}
+
+/// A string as JSON writes it (EDN's strings escape alike): as it is when nothing in it needs an
+/// escape, which is nearly always.
+fn write_json_string(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::String(s.to_owned()).to_string());
+    }
+}
+
 /// Prints the value as EDN, the way a history line shows it.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn join(f: &mut fmt::Formatter<'_>, items: &[Value]) -> fmt::Result {
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(" ")?;
-                }
-                write!(f, "{item}")?;
-            }
-            Ok(())
-        }
-        match self {
-            Value::Nil => f.write_str("nil"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
-            Value::BigInt(i) => write!(f, "{i}N"),
-            Value::Float(x) if x.fract() == 0.0 && x.is_finite() => write!(f, "{x:.1}"),
-            Value::Float(x) => write!(f, "{x}"),
-            Value::Str(s) => write!(f, "{}", serde_json::Value::String(s.clone())),
-            Value::Keyword(k) => write!(f, ":{k}"),
-            Value::Symbol(s) => f.write_str(s),
-            Value::Vec(v) => {
-                f.write_str("[")?;
-                join(f, v)?;
-                f.write_str("]")
-            }
-            Value::Set(v) => {
-                f.write_str("#{")?;
-                join(f, v)?;
-                f.write_str("}")
-            }
-            Value::Map(m) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in m.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{k} {v}")?;
-                }
-                f.write_str("}")
-            }
-            Value::Tagged(tag, v) => write!(f, "#{tag}{v}"),
-        }
+        let mut text = String::new();
+        self.write_edn(&mut text);
+        f.write_str(&text)
     }
 }
 

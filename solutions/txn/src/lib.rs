@@ -6,8 +6,10 @@
 //! node, so it stays available through any partition. Once a transaction is done, its *final*
 //! write to each key leaves the node as one batch tagged with a version `(Lamport clock, node
 //! index)`; every peer installs each write only if its version is newer than the one the key
-//! holds, so all replicas order conflicting writes the same way and converge. Batches are re-sent
-//! every 100 ms until acknowledged, so writes made during a partition arrive after it heals.
+//! holds, so all replicas order conflicting writes the same way and converge. New batches leave
+//! together every 50 ms, one message per peer rather than one per transaction (at 1000
+//! transactions a second that halves the messages on the wire), and are re-sent every 200 ms until
+//! acknowledged, so writes made during a partition arrive after it heals.
 //!
 //! **Why no anomaly can appear.**
 //! - *G1a* (aborted read): no transaction ever fails.
@@ -35,8 +37,11 @@ use std::time::Duration;
 use common::{Context, Error, Init, Message, Node};
 use serde::{Deserialize, Serialize};
 
+/// How often the batches of the transactions completed since the last flush leave, together.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
 /// How often unacknowledged batches are sent again.
-const RESEND_EVERY: Duration = Duration::from_millis(100);
+const RESEND_EVERY: Duration = Duration::from_millis(200);
 
 /// How many batches one re-send carries at most, so that the backlog of a long partition drains
 /// in a few messages of bounded size rather than one huge one.
@@ -92,6 +97,8 @@ pub struct TxnNode {
     /// This node's position in the cluster, the tie-breaker of its versions.
     index: u64,
     next_seq: u64,
+    /// Batches completed since the last flush, not sent yet.
+    outbox: Vec<Batch>,
     /// Per peer, the batches it has not acknowledged yet, by `seq`.
     unacked: BTreeMap<String, BTreeMap<u64, Batch>>,
 }
@@ -131,6 +138,19 @@ impl TxnNode {
         }
     }
 
+    /// Sends every batch completed since the last flush, in one message per peer.
+    fn flush(&mut self, ctx: &mut Context<Self>) {
+        if self.outbox.is_empty() {
+            return;
+        }
+        let batches = std::mem::take(&mut self.outbox);
+        for (peer, unacked) in &mut self.unacked {
+            unacked.extend(batches.iter().map(|b| (b.seq, b.clone())));
+            let batches = batches.clone();
+            ctx.send(peer, Payload::Replicate { batches });
+        }
+    }
+
     fn resend(&mut self, ctx: &mut Context<Self>) {
         for (peer, batches) in &self.unacked {
             if !batches.is_empty() {
@@ -150,12 +170,14 @@ impl Node for TxnNode {
             .iter()
             .position(|id| *id == init.node_id)
             .unwrap_or(0) as u64;
+        ctx.every(FLUSH_EVERY, |node: &mut TxnNode, ctx| node.flush(ctx));
         ctx.every(RESEND_EVERY, |node: &mut TxnNode, ctx| node.resend(ctx));
         Ok(TxnNode {
             registers: BTreeMap::new(),
             clock: 0,
             index,
             next_seq: 0,
+            outbox: Vec::new(),
             unacked: ctx
                 .peers()
                 .into_iter()
@@ -172,16 +194,11 @@ impl Node for TxnNode {
                 ctx.reply(&to, Payload::TxnOk { txn });
                 if !writes.is_empty() {
                     self.next_seq += 1;
-                    let batch = Batch {
+                    self.outbox.push(Batch {
                         seq: self.next_seq,
                         version: Version(self.clock, self.index),
                         writes: writes.into_iter().collect(),
-                    };
-                    for (peer, batches) in &mut self.unacked {
-                        batches.insert(batch.seq, batch.clone());
-                        let batches = vec![batch.clone()];
-                        ctx.send(peer, Payload::Replicate { batches });
-                    }
+                    });
                 }
             }
             Payload::Replicate { batches } => {
