@@ -1,8 +1,11 @@
 //! A broken broadcast node: correct on a healthy network, but wasteful. On every message it receives
-//! from a client (reads included) it sends everything it knows to every other node, and each of them
-//! acknowledges. Every value reaches every node in one hop, so levels 3a and 3b pass it, and 3d's values
-//! all arrive within about 100 ms; but that costs about 48 node-to-node messages per operation, and
-//! levels 3d (< 30) and 3e (< 20) must fail it on msgs-per-op.
+//! from a client (reads included) it tells every other node the newest value it has, and each of
+//! them acknowledges. Every value reaches every node in one hop, so levels 3a and 3b pass it, and
+//! 3d's values all arrive within about 100 ms; but that costs about 48 node-to-node messages per
+//! operation, and levels 3d (< 30) and 3e (< 20) must fail it on msgs-per-op.
+//!
+//! It floods in count, not in size: one value per message keeps the test that grades it quick (a
+//! node that sent its whole set each time made the grading tests' slowest run).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -34,17 +37,19 @@ enum Payload {
 #[derive(Debug)]
 struct Flooder {
     seen: BTreeSet<u64>,
+    /// The value of the latest broadcast this node received from a client.
+    last: Option<u64>,
 }
 
 impl Flooder {
-    /// The mistake: the whole set, to everyone, every time, new or not.
+    /// The mistake: a message to everyone, every time, new value or not.
     fn flood(&self, ctx: &mut Context<Self>) {
-        let everything: Vec<u64> = self.seen.iter().copied().collect();
+        let newest: Vec<u64> = self.last.into_iter().collect();
         for peer in ctx.peers() {
             ctx.send(
                 peer,
                 Payload::Gossip {
-                    messages: everything.clone(),
+                    messages: newest.clone(),
                 },
             );
         }
@@ -57,6 +62,7 @@ impl Node for Flooder {
     fn init(_init: &Init, _ctx: &mut Context<Self>) -> Result<Self, Error> {
         Ok(Flooder {
             seen: BTreeSet::new(),
+            last: None,
         })
     }
 
@@ -66,6 +72,7 @@ impl Node for Flooder {
             Payload::Topology { .. } => ctx.reply(&to, Payload::TopologyOk),
             Payload::Broadcast { message } => {
                 self.seen.insert(message);
+                self.last = Some(message);
                 ctx.reply(&to, Payload::BroadcastOk);
                 self.flood(ctx);
             }
