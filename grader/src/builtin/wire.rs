@@ -8,8 +8,8 @@
 //! reports why.
 //!
 //! JSON is read as Maelstrom's Jackson reads it, not as serde_json's defaults would: nesting up to
-//! [`MAX_DEPTH`] levels (serde_json stops at 128; the parse runs on a growing stack, so depth
-//! cannot overflow the grader's), integers beyond `u64` as numbers (floats here: serde_json's
+//! [`MAX_DEPTH`] levels (serde_json stops at 128; deeper lines are read on a thread with a stack
+//! they fit in, so depth cannot overflow the grader's), integers beyond `u64` as numbers (floats here: serde_json's
 //! `Value` has no big integers), and floats beyond `f64` such as `1e400`, which Java reads as
 //! Infinity, as the largest finite float.
 
@@ -153,13 +153,12 @@ fn first_value(line: &str) -> Result<Option<Json>, LineError> {
         text = &owned;
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    // Nearly every line nests a few levels: within serde_json's own limit (128) the parse needs
-    // neither the growing stack nor the limit lifted, and runs faster without them.
+    // Nearly every line nests a few levels: within serde_json's own limit (128) it is read here,
+    // on the calling thread's stack.
     let parsed = if found.depth < SHALLOW {
         serde::Deserialize::deserialize(&mut de)
     } else {
-        de.disable_recursion_limit();
-        serde::Deserialize::deserialize(serde_stacker::Deserializer::new(&mut de))
+        parse_deep(text)?
     };
     match parsed {
         Ok(v) => Ok(Some(v)),
@@ -167,6 +166,31 @@ fn first_value(line: &str) -> Result<Option<Json>, LineError> {
         Err(e) if e.is_eof() && text.trim().is_empty() => Ok(None),
         Err(_) => Err(LineError::NotJson),
     }
+}
+
+/// Stack for reading a line nested up to [`MAX_DEPTH`] levels: serde_json recurses once per
+/// level, a few hundred bytes each. Reserved, not used: the pages a parse never touches cost
+/// nothing.
+const DEEP_STACK: usize = 64 * 1024 * 1024;
+
+/// Reads a deeply nested line (rare: only a node that means harm writes one) on a thread of its
+/// own, with a stack [`MAX_DEPTH`] levels fit in, and serde_json's limit of 128 lifted.
+fn parse_deep(text: &str) -> Result<serde_json::Result<Json>, LineError> {
+    std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("deep json".into())
+            .stack_size(DEEP_STACK)
+            .spawn_scoped(scope, || {
+                let mut de = serde_json::Deserializer::from_str(text);
+                de.disable_recursion_limit();
+                serde::Deserialize::deserialize(&mut de)
+            });
+        // Without a thread to read it on, the line is as unreadable as one too deep.
+        reader
+            .ok()
+            .and_then(|reader| reader.join().ok())
+            .ok_or(LineError::TooDeep)
+    })
 }
 
 /// Parses one stdout line as Maelstrom does.
