@@ -225,8 +225,18 @@ pub fn run_timed(
         let path = run_dir.join(name);
         std::fs::write(&path, text).map_err(io(format!("writing {}", path.display())))
     };
-    write("history.edn", record.history.to_edn())?;
-    write("history.txt", record.history.to_txt())?;
+    // Two renderings of one history, independent: side by side (the run's CPU pin is lifted).
+    let history = &record.history;
+    let (edn, txt) = std::thread::scope(|scope| {
+        let txt = scope.spawn(|| write("history.txt", history.to_txt()));
+        let edn = write("history.edn", history.to_edn());
+        let txt = txt
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (edn, txt)
+    });
+    edn?;
+    txt?;
     Ok(record)
 }
 

@@ -20,6 +20,42 @@ const PENDING_LIMIT: usize = 10_000;
 
 /// One line of `messages.jsonl`: borrowed from the message it describes when it is written at
 /// once, owned (`'static`) while it is held back during init.
+/// Milliseconds from the origin to an instant, to the microsecond, as the shortest decimal that
+/// reads back as the same `f64` (what `Display` prints for the rounded `f64`: `12.5`, `-0.004`,
+/// `7`), written with integer arithmetic. Every message of a run writes two.
+struct Millis(f64);
+
+impl Millis {
+    fn between(origin: Duration, t: Duration) -> Millis {
+        let x = (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
+        Millis((x * 1000.0).round() / 1000.0)
+    }
+}
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let micros = self.0 * 1000.0;
+        // Past 10^12 µs (11 days) leave it to f64, whose shortest decimal is then no longer
+        // plainly the microseconds'.
+        if !micros.is_finite() || micros.abs() >= 1.0e12 {
+            return write!(f, "{}", self.0);
+        }
+        let micros = micros.round() as i64;
+        if micros < 0 {
+            f.write_str("-")?;
+        }
+        let (whole, frac) = (micros.unsigned_abs() / 1000, micros.unsigned_abs() % 1000);
+        f.write_str(itoa::Buffer::new().format(whole))?;
+        if frac != 0 {
+            let digits = [frac / 100, frac / 10 % 10, frac % 10].map(|d| b'0' + d as u8);
+            let used = 3 - digits.iter().rev().take_while(|&&d| d == b'0').count();
+            f.write_str(".")?;
+            f.write_str(std::str::from_utf8(&digits[..used]).unwrap_or_default())?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct JournalEntry<'a> {
     pub id: u64,
@@ -140,10 +176,7 @@ impl Journal {
             return;
         }
         self.lines += 1;
-        let ms = |t: Duration| {
-            let x = (t.as_secs_f64() - origin.as_secs_f64()) * 1000.0;
-            (x * 1000.0).round() / 1000.0
-        };
+        let ms = |t: Duration| Millis::between(origin, t);
         // Written straight into one reused buffer: this runs for every message of a run.
         let line = &mut self.line;
         line.clear();
@@ -173,6 +206,40 @@ impl Journal {
 
 #[cfg(test)]
 mod tests {
+    /// The integer rendering prints what `f64`'s `Display` printed for the rounded value, which
+    /// the report and any reader of `messages.jsonl` parse; `-0` (a message sent a fraction of a
+    /// microsecond before the origin) reads as the `0` it is.
+    #[test]
+    fn milliseconds_print_as_the_rounded_float_did() {
+        let origin = Duration::from_secs(5);
+        let mut x: u64 = 1;
+        for i in 0..200_000u64 {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            // Instants up to a day, and a dense run of them around the origin.
+            let nanos = if i % 2 == 0 {
+                x % 86_400_000_000_000
+            } else {
+                4_990_000_000 + x % 20_000_000
+            };
+            let at = Duration::from_nanos(nanos);
+            let ms = super::Millis::between(origin, at);
+            let float = if ms.0 == 0.0 { 0.0 } else { ms.0 };
+            assert_eq!(ms.to_string(), float.to_string(), "{at:?}");
+        }
+        for (nanos, text) in [
+            (5_000_000_000, "0"),
+            (5_012_500_000, "12.5"),
+            (4_999_996_000, "-0.004"),
+            (4_999_999_800, "0"),
+        ] {
+            let ms = super::Millis::between(origin, Duration::from_nanos(nanos));
+            assert_eq!(ms.to_string(), text);
+        }
+        assert_eq!(super::Millis(1.0e13).to_string(), "10000000000000");
+    }
+
     use super::*;
     use serde_json::json;
 
