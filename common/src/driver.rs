@@ -73,7 +73,7 @@ impl<N: Node> Driver<N> {
     pub fn receive(&mut self, line: &str, now: Duration) -> Vec<String> {
         self.run_due(now);
         if !line.trim().is_empty() {
-            match serde_json::from_str::<RawMessage>(line) {
+            match RawMessage::parse(line) {
                 Ok(raw) => self.dispatch(raw),
                 Err(e) => eprintln!(
                     "{}: ignoring unreadable input line ({e}): {line}",
@@ -140,7 +140,7 @@ impl<N: Node> Driver<N> {
             self.reply_init_ok(to);
             return;
         }
-        let init = match serde_json::from_value::<Init>(Value::Object(raw.body)) {
+        let init = match raw.body::<Init>() {
             Ok(init) => init,
             Err(e) => {
                 let error = Error::malformed_request(format!("could not parse init: {e}"));
@@ -180,7 +180,7 @@ impl<N: Node> Driver<N> {
         let in_reply_to = raw.in_reply_to();
         if let Some(id) = in_reply_to {
             if let Some(pending) = self.ctx.take_pending(id) {
-                let result = reply_result(raw.body);
+                let result = reply_result(raw.body().unwrap_or_default());
                 return (pending.callback)(node, &mut self.ctx, result);
             }
             if self.ctx.is_expired(id) {
@@ -199,7 +199,7 @@ impl<N: Node> Driver<N> {
             in_reply_to: raw.msg_id(),
         };
         let msg_type = raw.msg_type().map(str::to_owned);
-        let body = match serde_json::from_value::<Body<N::Payload>>(Value::Object(raw.body)) {
+        let body = match raw.body::<Body<N::Payload>>() {
             Ok(body) => body,
             Err(e) => {
                 let error = match msg_type {
