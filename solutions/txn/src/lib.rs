@@ -7,8 +7,8 @@
 //! write to each key leaves the node as one batch tagged with a version `(Lamport clock, node
 //! index)`; every peer installs each write only if its version is newer than the one the key
 //! holds, so all replicas order conflicting writes the same way and converge. New batches leave
-//! together every 50 ms, one message per peer rather than one per transaction (at 1000
-//! transactions a second that halves the messages on the wire), and are re-sent every 200 ms until
+//! together every 100 ms, one message per peer rather than one per transaction (at 1000
+//! transactions a second that halves the messages on the wire), and are re-sent every 500 ms until
 //! acknowledged, so writes made during a partition arrive after it heals.
 //!
 //! **Why no anomaly can appear.**
@@ -38,10 +38,10 @@ use common::{Context, Error, Init, Message, Node};
 use serde::{Deserialize, Serialize};
 
 /// How often the batches of the transactions completed since the last flush leave, together.
-const FLUSH_EVERY: Duration = Duration::from_millis(50);
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
 /// How often unacknowledged batches are sent again.
-const RESEND_EVERY: Duration = Duration::from_millis(200);
+const RESEND_EVERY: Duration = Duration::from_millis(500);
 
 /// How many batches one re-send carries at most, so that the backlog of a long partition drains
 /// in a few messages of bounded size rather than one huge one.

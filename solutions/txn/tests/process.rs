@@ -1,6 +1,6 @@
 //! Runs the real `txn-solution` binary the way Maelstrom does: JSON lines on stdin, JSON lines on
 //! stdout, and exit 0 when stdin closes. On its own it has no peer, so it must still answer at once;
-//! the write leaves for the (absent) peer with the next flush, 50 ms later.
+//! the write leaves for the (absent) peer with the next flush, 100 ms later.
 
 use std::io::Write;
 use std::process::{Command, Stdio};

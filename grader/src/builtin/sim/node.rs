@@ -420,7 +420,13 @@ impl SimNode {
                 Read1::Line(line, read) => {
                     if let Some(next) = idle(&line) {
                         inner.reported_idle = true;
-                        self.next.send_replace(next);
+                        // Most steps leave the next timer where it was: the tick task's sleep
+                        // for it then stands, rather than being woken to sleep again.
+                        self.next.send_if_modified(|due| {
+                            let changed = *due != next;
+                            *due = next;
+                            changed
+                        });
                         return;
                     }
                     answered = true;
