@@ -114,7 +114,7 @@ impl RpcClient {
         let msg_id = self.last_msg_id;
         body["msg_id"] = msg_id.into();
         let request_type = body["type"].as_str().unwrap_or("?").to_owned();
-        if let Err(e) = self.net.send(&self.id, dest, body.clone()) {
+        if let Err((e, body)) = self.net.offer(&self.id, dest, body, 0) {
             let message = match e {
                 SendError::UnknownDest { dest, .. } => format!("no such node: {dest}"),
                 SendError::UnknownSrc { src } => format!("client {src} is closed"),
@@ -145,16 +145,13 @@ impl RpcClient {
         timeout: Duration,
         schema: &Schema,
     ) -> Result<Json, RpcError> {
-        let request = body.clone();
+        let request_type = body["type"].as_str().unwrap_or("?").to_owned();
         let reply = self.rpc(dest, body, timeout).await?;
         if let Err(why) = schema.validate(&reply) {
             let key = format!("malformed {dest} {}", schema.reply_type);
             self.diagnoses.report(
                 key,
-                format!(
-                    "{dest} answered its {} request with a malformed reply: {why}",
-                    request["type"].as_str().unwrap_or("?")
-                ),
+                format!("{dest} answered its {request_type} request with a malformed reply: {why}"),
                 vec![
                     format!("The reply was `{}`.", excerpt(&reply.to_string())),
                     "Maelstrom records such an operation as indeterminate (:info) with a \

@@ -311,16 +311,27 @@ impl Network {
         body: serde_json::Value,
         len: usize,
     ) -> Result<u64, SendError> {
+        self.offer(src, dest, body, len).map_err(|(e, _)| e)
+    }
+
+    /// [`Network::send_sized`] that hands the body back when it cannot be sent, for a sender
+    /// that reports it (a client's request), instead of keeping a copy of every body it sends.
+    pub fn offer(
+        &self,
+        src: &str,
+        dest: &str,
+        body: serde_json::Value,
+        len: usize,
+    ) -> Result<u64, (SendError, serde_json::Value)> {
         let now = self.clock.now();
         let mut s = self.state();
         if !s.endpoints.contains_key(src) {
-            return Err(SendError::UnknownSrc { src: src.into() });
+            return Err((SendError::UnknownSrc { src: src.into() }, body));
         }
         if !s.endpoints.contains_key(dest) {
-            return Err(SendError::UnknownDest {
-                dest: dest.into(),
-                closed: s.closed.contains(dest),
-            });
+            let closed = s.closed.contains(dest);
+            let dest = dest.into();
+            return Err((SendError::UnknownDest { dest, closed }, body));
         }
         let id = s.next_id;
         s.next_id += 1;

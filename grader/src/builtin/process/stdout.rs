@@ -130,13 +130,15 @@ async fn closed_stdout(ctx: &NodeContext, id: &str) {
 /// is not the sending node is delivered (Maelstrom allows it) but diagnosed.
 pub fn inject(ctx: &NodeContext, id: &str, line: &str) -> Result<(), (String, String)> {
     let out = parse_line(line).map_err(|e| (wire::describe(id, line, &e), wire::hint(&e)))?;
-    let shown = wire::excerpt(line);
+    // Only a diagnosis quotes the line: built when one is written, not for every message.
+    let shown = || wire::excerpt(line);
     ctx.net
         .send_sized(&out.src, &out.dest, out.body, line.len())
         .map_err(|e| match e {
             SendError::UnknownDest { dest, closed: true } => (
                 format!(
-                    "{id} sent a message to {dest}, a client that is no longer open: `{shown}`"
+                    "{id} sent a message to {dest}, a client that is no longer open: `{}`",
+                    shown()
                 ),
                 format!(
                     "{dest} had stopped waiting (its request timed out, or it was the client \
@@ -146,14 +148,16 @@ pub fn inject(ctx: &NodeContext, id: &str, line: &str) -> Result<(), (String, St
             SendError::UnknownDest { dest, .. } => (
                 format!(
                     "{id} sent a message to {dest:?}, which is not a node, client or service of \
-                     this test: `{shown}`"
+                     this test: `{}`",
+                    shown()
                 ),
                 "Node ids come from init's node_ids; clients are the src of the requests.".into(),
             ),
             SendError::UnknownSrc { src } => (
                 format!(
                     "{id} sent a message with src {src:?}, which is not a node of this test: \
-                     `{shown}`"
+                     `{}`",
+                    shown()
                 ),
                 "src must be the node's own id, from init's node_id.".into(),
             ),
@@ -162,8 +166,9 @@ pub fn inject(ctx: &NodeContext, id: &str, line: &str) -> Result<(), (String, St
         ctx.diagnoses.report(
             format!("src {id}"),
             format!(
-                "{id} sent a message with src {:?}, which is not its own id: `{shown}`",
-                out.src
+                "{id} sent a message with src {:?}, which is not its own id: `{}`",
+                out.src,
+                shown()
             ),
             vec![
                 "src must be the sending node's own id, from init's node_id: the reply then \
