@@ -112,6 +112,12 @@ impl RawMessage {
             Some(body) if body.get() != "null" => body,
             _ => RawValue::from_string("{}".to_owned())?,
         };
+        // A struct reads from a JSON array too: only an object is a body.
+        if !body.get().starts_with('{') {
+            return Err(serde::de::Error::custom(
+                "a message body must be a JSON object",
+            ));
+        }
         let head: Head = serde_json::from_str(body.get())?;
         let id = |v: Option<serde_json::Value>| v.as_ref().and_then(serde_json::Value::as_u64);
         Ok(RawMessage {
@@ -315,7 +321,12 @@ mod tests {
             assert_eq!(raw.body.get(), "{}");
             assert_eq!(raw.msg_type(), None);
         }
-        assert!(RawMessage::parse(r#"{"src":"a","dest":"b","body":5}"#).is_err());
+        for body in ["5", r#""x""#, "[null, null, 5]", "[]"] {
+            let line = format!(r#"{{"src":"a","dest":"b","body":{body}}}"#);
+            assert!(RawMessage::parse(&line).is_err(), "{line}");
+        }
+        let spaced = RawMessage::parse(r#"{"src":"a","dest":"b","body":  {"type":"x"} }"#);
+        assert_eq!(spaced.unwrap().msg_type(), Some("x"));
     }
 
     /// The routing fields read as `Value::as_str` and `as_u64` read them from a map: anything
