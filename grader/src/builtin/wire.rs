@@ -9,9 +9,9 @@
 //!
 //! JSON is read as Maelstrom's Jackson reads it, not as serde_json's defaults would: nesting up to
 //! [`MAX_DEPTH`] levels (serde_json stops at 128; deeper lines are read on a thread with a stack
-//! they fit in, so depth cannot overflow the grader's), integers beyond `u64` as numbers (floats here: serde_json's
-//! `Value` has no big integers), and floats beyond `f64` such as `1e400`, which Java reads as
-//! Infinity, as the largest finite float.
+//! they fit in, so depth cannot overflow the grader's), integers beyond `u64` as numbers (floats
+//! here: serde_json's `Value` has no big integers), and floats beyond `f64` such as `1e400`, which
+//! Java reads as Infinity, as the largest finite float.
 
 use serde_json::Value as Json;
 
@@ -152,11 +152,10 @@ fn first_value(line: &str) -> Result<Option<Json>, LineError> {
         owned.push_str(&line[at..]);
         text = &owned;
     }
-    let mut de = serde_json::Deserializer::from_str(text);
     // Nearly every line nests a few levels: within serde_json's own limit (128) it is read here,
     // on the calling thread's stack.
     let parsed = if found.depth < SHALLOW {
-        serde::Deserialize::deserialize(&mut de)
+        serde::Deserialize::deserialize(&mut serde_json::Deserializer::from_str(text))
     } else {
         parse_deep(text)?
     };

@@ -107,24 +107,15 @@ fn unique_ids_level_2() {
     );
 }
 
-/// Level 3d's flags: 25 nodes, 100 ms per hop.
-const BROADCAST_3D: &[&str] = &[
-    "-w",
-    "broadcast",
-    "--node-count",
-    "25",
-    "--time-limit",
-    "20",
-    "--rate",
-    "100",
-    "--latency",
-    "100",
-];
+/// Level 3d's flags, from the manifest: 25 nodes, 100 ms per hop.
+fn broadcast_3d() -> &'static [&'static str] {
+    grader::manifest::level("3d").expect("level 3d").runs[0].flags
+}
 
 #[test]
 #[ignore]
 fn broadcast_25_nodes() {
-    let (r, out, _dir) = measure("broadcast-25", "raw-broadcast", BROADCAST_3D);
+    let (r, out, _dir) = measure("broadcast-25", "raw-broadcast", broadcast_3d());
     let lat = server_latencies(&out);
     println!(
         "broadcast-25: {} server deliveries; observed latency ms: min {:.2} p50 {:.2} p99 {:.2} \
@@ -208,7 +199,7 @@ fn broadcast_25_nodes_total_topology() {
     let (_, out, _dir) = measure(
         "broadcast-25-total",
         "raw-broadcast",
-        &[BROADCAST_3D, &["--topology", "total"]].concat(),
+        &[broadcast_3d(), &["--topology", "total"]].concat(),
     );
     let lat = server_latencies(&out);
     println!(
