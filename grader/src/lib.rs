@@ -31,3 +31,12 @@ pub mod retention;
 pub mod unfinished;
 pub mod value;
 pub mod verdict;
+
+/// The allocator of every program that links the grader: the binary, its tests and examples.
+///
+/// A simulated run allocates and frees a few small values for every message it routes (its JSON,
+/// its journal line, its history entry), hundreds of thousands per level: with glibc's allocator
+/// that was an eighth of the grader's time in a simulated 6c, and with mimalloc the level runs about
+/// a tenth faster (`sim_bench`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
