@@ -1,8 +1,8 @@
 //! The grader's memory against the nodes that try hardest to grow it: a flood of messages, a
 //! 200 MB line, a flood of stderr, and bytes that are not UTF-8 on either stream. Each runs in
 //! real time and in the simulator, all at once, and the grader's peak resident set must stay under
-//! the 500 MB the README promises. The simulated flood is the longest (10 s): it floods until the
-//! simulator's wall-clock limit for one step.
+//! the 500 MB the README promises. The simulated flood writes 100,000 lines of 1 KB for one input
+//! before the simulator stops reading it.
 //!
 //! A binary of its own, because the figure is the process's peak (VmHWM): beside the simulated
 //! levels of the e2e binary it measured them too (530 MB once), not the hostile nodes. What each

@@ -37,6 +37,11 @@ use crate::builtin::wire;
 
 /// How long (wall clock) a node may compute before answering one input with its idle line.
 const STEP_LIMIT: Duration = Duration::from_secs(10);
+/// The most lines a node may write in answer to one input: twice what the network holds for one
+/// destination. A step takes no virtual time, so a node that writes more is flooding: the network
+/// has dropped what did not fit and names the flood, and reading on would only spend wall-clock
+/// time (and CPU) until [`STEP_LIMIT`], as the same flood's diagnosis needs only the first lines.
+const STEP_LINES_CAP: usize = 2 * crate::builtin::net::QUEUE_CAP;
 /// How long a node that wrote a reply may stay silent, writing nothing more and not the idle line,
 /// before it is taken for a node that does not speak the step protocol.
 const IDLE_AFTER_OUTPUT: Duration = Duration::from_secs(2);
@@ -413,6 +418,7 @@ impl SimNode {
         }
         let give_up = Instant::now() + STEP_LIMIT;
         let mut answered = false;
+        let mut lines = 0;
         loop {
             // Silent for a while after answering, and never idle: not a step-protocol node.
             let quiet = (answered && !inner.reported_idle).then_some(IDLE_AFTER_OUTPUT);
@@ -430,6 +436,10 @@ impl SimNode {
                         return;
                     }
                     answered = true;
+                    lines += 1;
+                    if lines > STEP_LINES_CAP {
+                        return self.flooded(inner);
+                    }
                     if inner.state == State::Muted {
                         continue;
                     }
@@ -486,6 +496,22 @@ impl SimNode {
                 .and_then(|mut f| f.write_all(note.as_bytes()));
         }
         // A node that never wrote anything is mute: its requests time out in virtual time.
+    }
+
+    /// The node wrote over [`STEP_LINES_CAP`] lines in answer to one input: like a node that
+    /// computes past the step limit, it gets no more input, and its log says why.
+    fn flooded(&self, inner: &mut Inner) {
+        inner.state = State::Hung;
+        self.next.send_replace(None);
+        let note = format!(
+            "grader: {} wrote over {STEP_LINES_CAP} lines in answer to one input; it gets no \
+             more input in this simulated run\n",
+            self.id
+        );
+        let _ = File::options()
+            .append(true)
+            .open(&inner.log_path)
+            .and_then(|mut f| f.write_all(note.as_bytes()));
     }
 
     /// The node closed its stdout: it died (a crash, as the real-time monitor reports it).
