@@ -3,13 +3,15 @@
 //!
 //! **Design.** Each node runs every transaction at once, start to finish inside one handler call,
 //! against its own copy of the registers, and answers immediately — it never waits for the other
-//! node, so it stays available through any partition. Once a transaction is done, its *final*
-//! write to each key leaves the node as one batch tagged with a version `(Lamport clock, node
-//! index)`; every peer installs each write only if its version is newer than the one the key
-//! holds, so all replicas order conflicting writes the same way and converge. New batches leave
-//! together every 100 ms, one message per peer rather than one per transaction (at 1000
-//! transactions a second that halves the messages on the wire), and are re-sent every 500 ms until
-//! acknowledged, so writes made during a partition arrive after it heals.
+//! node, so it stays available through any partition. A transaction's *final* write to each key
+//! is tagged with its version `(Lamport clock, node index)`; every peer installs a write only if
+//! its version is newer than the one the key holds, so all replicas order conflicting writes the
+//! same way and converge. Every 100 ms the writes of the transactions done since the last flush
+//! leave as one batch, one message per peer rather than one per transaction (at 1000 transactions
+//! a second that halves the messages on the wire), and only the newest write to each key: a peer
+//! installs a batch in one handler call, where the older writes to a key would be overwritten
+//! before anyone could read them. Batches are re-sent every 500 ms until acknowledged, so writes
+//! made during a partition arrive after it heals.
 //!
 //! **Why no anomaly can appear.**
 //! - *G1a* (aborted read): no transaction ever fails.
@@ -64,14 +66,13 @@ pub struct MicroOp(pub Kind, pub u64, pub Option<u64>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Version(pub u64, pub u64);
 
-/// The final writes of one completed transaction.
+/// The newest final write to each key among the transactions of one flush.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Batch {
     /// Per sender, to acknowledge it.
     pub seq: u64,
-    pub version: Version,
-    /// `(key, value)`, one per key.
-    pub writes: Vec<(u64, u64)>,
+    /// `(key, value, version of the transaction that wrote it)`, one per key.
+    pub writes: Vec<(u64, u64, Version)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -97,8 +98,8 @@ pub struct TxnNode {
     /// This node's position in the cluster, the tie-breaker of its versions.
     index: u64,
     next_seq: u64,
-    /// Batches completed since the last flush, not sent yet.
-    outbox: Vec<Batch>,
+    /// The newest write to each key since the last flush, not sent yet.
+    outbox: BTreeMap<u64, (u64, Version)>,
     /// Per peer, the batches it has not acknowledged yet, by `seq`.
     unacked: BTreeMap<String, BTreeMap<u64, Batch>>,
 }
@@ -125,28 +126,31 @@ impl TxnNode {
 
     /// Installs a peer's batch: each write wins only over an older version.
     fn apply(&mut self, batch: &Batch) {
-        self.clock = self.clock.max(batch.version.0);
-        for &(key, value) in &batch.writes {
-            let newer = self
-                .registers
-                .get(&key)
-                .is_none_or(|r| r.version < batch.version);
+        for &(key, value, version) in &batch.writes {
+            self.clock = self.clock.max(version.0);
+            let newer = self.registers.get(&key).is_none_or(|r| r.version < version);
             if newer {
-                let version = batch.version;
                 self.registers.insert(key, Register { value, version });
             }
         }
     }
 
-    /// Sends every batch completed since the last flush, in one message per peer.
+    /// Sends the writes made since the last flush as one batch, in one message per peer.
     fn flush(&mut self, ctx: &mut Context<Self>) {
         if self.outbox.is_empty() {
             return;
         }
-        let batches = std::mem::take(&mut self.outbox);
+        self.next_seq += 1;
+        let batch = Batch {
+            seq: self.next_seq,
+            writes: std::mem::take(&mut self.outbox)
+                .into_iter()
+                .map(|(key, (value, version))| (key, value, version))
+                .collect(),
+        };
         for (peer, unacked) in &mut self.unacked {
-            unacked.extend(batches.iter().map(|b| (b.seq, b.clone())));
-            let batches = batches.clone();
+            unacked.insert(batch.seq, batch.clone());
+            let batches = vec![batch.clone()];
             ctx.send(peer, Payload::Replicate { batches });
         }
     }
@@ -177,7 +181,7 @@ impl Node for TxnNode {
             clock: 0,
             index,
             next_seq: 0,
-            outbox: Vec::new(),
+            outbox: BTreeMap::new(),
             unacked: ctx
                 .peers()
                 .into_iter()
@@ -192,13 +196,9 @@ impl Node for TxnNode {
             Payload::Txn { txn } => {
                 let (txn, writes) = self.execute(txn);
                 ctx.reply(&to, Payload::TxnOk { txn });
-                if !writes.is_empty() {
-                    self.next_seq += 1;
-                    self.outbox.push(Batch {
-                        seq: self.next_seq,
-                        version: Version(self.clock, self.index),
-                        writes: writes.into_iter().collect(),
-                    });
+                let version = Version(self.clock, self.index);
+                for (key, value) in writes {
+                    self.outbox.insert(key, (value, version));
                 }
             }
             Payload::Replicate { batches } => {
