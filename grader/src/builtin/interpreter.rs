@@ -63,6 +63,9 @@ impl Stagger {
     }
 }
 
+/// The most history entries reserved up front (a few tens of megabytes).
+const MAX_RESERVED_OPS: usize = 200_000;
+
 /// What the scheduler needs to know about the test.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -127,6 +130,11 @@ impl Interpreter {
         origin: Duration,
     ) -> Interpreter {
         let threads = plan.threads;
+        // Room for the history the plan asks for (an invocation and a completion per op), up to
+        // a bound: grown by doubling, a 6c history of 40,000 ops was copied and its pages
+        // faulted in again at every step.
+        let expected = 2.0 * plan.rate * plan.time_limit.as_secs_f64();
+        let history = Vec::with_capacity((expected as usize).min(MAX_RESERVED_OPS));
         Interpreter {
             clock: net.clock().clone(),
             net,
@@ -139,7 +147,7 @@ impl Interpreter {
             clients: (0..threads).map(|_| None).collect(),
             cursor: 0,
             tasks: JoinSet::new(),
-            history: Vec::new(),
+            history,
             invocations: 0,
             status: None,
             plan,
