@@ -59,7 +59,8 @@ pub struct Message {
     pub src: String,
     pub dest: String,
     pub body: serde_json::Value,
-    /// `body` as JSON text, written once for both the journal and the node's stdin.
+    /// `body` as JSON text, written once for both the journal and the node's stdin. Made from
+    /// the body the network carries, which nothing changes between sending and delivery.
     pub(crate) body_text: BodyText,
 }
 
