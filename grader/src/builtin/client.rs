@@ -107,13 +107,24 @@ impl RpcClient {
     pub async fn rpc(
         &mut self,
         dest: &str,
+        body: Json,
+        timeout: Duration,
+    ) -> Result<Json, RpcError> {
+        let request_type = request_type(&body);
+        self.exchange(dest, body, timeout, &request_type).await
+    }
+
+    /// [`RpcClient::rpc`] with the request's type already read, for the diagnoses.
+    async fn exchange(
+        &mut self,
+        dest: &str,
         mut body: Json,
         timeout: Duration,
+        request_type: &str,
     ) -> Result<Json, RpcError> {
         self.last_msg_id += 1;
         let msg_id = self.last_msg_id;
         body["msg_id"] = msg_id.into();
-        let request_type = body["type"].as_str().unwrap_or("?").to_owned();
         if let Err((e, body)) = self.net.offer(&self.id, dest, body, 0) {
             let message = match e {
                 SendError::UnknownDest { dest, .. } => format!("no such node: {dest}"),
@@ -133,7 +144,7 @@ impl RpcClient {
                 self.answered.insert(msg_id);
                 return reply_result(msg.body);
             }
-            self.diagnose_stray(&msg.src, in_reply_to, &msg.body, msg_id, &request_type);
+            self.diagnose_stray(&msg.src, in_reply_to, &msg.body, msg_id, request_type);
         }
     }
 
@@ -145,8 +156,8 @@ impl RpcClient {
         timeout: Duration,
         schema: &Schema,
     ) -> Result<Json, RpcError> {
-        let request_type = body["type"].as_str().unwrap_or("?").to_owned();
-        let reply = self.rpc(dest, body, timeout).await?;
+        let request_type = request_type(&body);
+        let reply = self.exchange(dest, body, timeout, &request_type).await?;
         if let Err(why) = schema.validate(&reply) {
             let key = format!("malformed {dest} {}", schema.reply_type);
             self.diagnoses.report(
@@ -240,6 +251,11 @@ impl RpcClient {
             ],
         );
     }
+}
+
+/// A request's `type`, as the diagnoses name it (`?` when it has none).
+fn request_type(body: &Json) -> String {
+    body["type"].as_str().unwrap_or("?").to_owned()
 }
 
 fn reply_result(body: Json) -> Result<Json, RpcError> {

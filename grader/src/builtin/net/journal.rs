@@ -18,8 +18,6 @@ pub const JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
 /// Lines held back until the history's origin is known (during init).
 const PENDING_LIMIT: usize = 10_000;
 
-/// One line of `messages.jsonl`: borrowed from the message it describes when it is written at
-/// once, owned (`'static`) while it is held back during init.
 /// Milliseconds from the origin to an instant, to the microsecond, as the shortest decimal that
 /// reads back as the same `f64` (what `Display` prints for the rounded `f64`: `12.5`, `-0.004`,
 /// `7`), written with integer arithmetic. Every message of a run writes two.
@@ -56,6 +54,8 @@ impl std::fmt::Display for Millis {
     }
 }
 
+/// One line of `messages.jsonl`: borrowed from the message it describes when it is written at
+/// once, owned (`'static`) while it is held back during init.
 #[derive(Debug, Clone)]
 pub struct JournalEntry<'a> {
     pub id: u64,
@@ -207,6 +207,9 @@ impl Journal {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use serde_json::json;
+
     /// The integer rendering prints what `f64`'s `Display` printed for the rounded value, which
     /// the report and any reader of `messages.jsonl` parse; `-0` (a message sent a fraction of a
     /// microsecond before the origin) reads as the `0` it is.
@@ -240,9 +243,6 @@ mod tests {
         }
         assert_eq!(super::Millis(1.0e13).to_string(), "10000000000000");
     }
-
-    use super::*;
-    use serde_json::json;
 
     fn entry(id: u64, body: &serde_json::Value) -> JournalEntry<'_> {
         JournalEntry {
