@@ -2,7 +2,8 @@
 //! issue: `cargo run -p grader --example hostile_rss -- <node executable> [seconds]` runs level
 //! 1's echo workload against it on the builtin engine and prints the peak resident set (VmHWM),
 //! the run folder's size and the diagnoses. Try the misbehaving test nodes (`flood`,
-//! `huge-line`, `stderr-flood`; `cargo build -p test-nodes`).
+//! `huge-line`, `stderr-flood`): `cargo build -p test-nodes` builds one executable that runs the
+//! node it is called by, so `ln target/debug/test-nodes /tmp/flood` makes the flood.
 
 use std::time::Instant;
 

@@ -189,14 +189,6 @@ fn build_node_with(
 }
 
 /// Builds `package` in `profile` and returns every executable it has, by name.
-pub fn build_executables(
-    workspace: &Path,
-    package: &str,
-    profile: Profile,
-) -> Result<Vec<(String, PathBuf)>, BuildError> {
-    build_executables_with(workspace, package, None, profile)
-}
-
 fn build_executables_with(
     workspace: &Path,
     package: &str,

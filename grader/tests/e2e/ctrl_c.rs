@@ -125,7 +125,9 @@ fn sigterm_and_sighup_end_every_node_and_what_it_started() {
             let source = &source;
             scope.spawn(move || {
                 let dir = tempfile::tempdir().unwrap();
-                let node = dir.path().join(format!("sig{signal}-node"));
+                // A private copy under the node's own name: `test-nodes` runs the node it is
+                // called by.
+                let node = dir.path().join("forks-daemon");
                 std::fs::copy(source, &node).unwrap();
                 let node = node.canonicalize().unwrap();
                 let runs = dir.path().join("runs");

@@ -54,21 +54,62 @@ pub fn workspace() -> PathBuf {
 /// simulated run does not depend on a node's speed, and the real-time tests' nodes are small.
 pub const PROFILE: grader::build::Profile = grader::build::Profile::Dev;
 
-/// The executables of the `broken-nodes` package, built once per test binary.
+/// The broken node `name` (the `broken-nodes` package, built once per test binary).
 pub fn broken_node(name: &str) -> PathBuf {
     use std::sync::OnceLock;
-    static BUILT: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        at_low_priority(|| {
-            grader::build::build_executables(&workspace(), "broken-nodes", PROFILE)
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let built = at_low_priority(|| {
+            grader::build::build_node(&workspace(), "broken-nodes", PROFILE)
                 .expect("broken-nodes builds")
-        })
+        });
+        nodes_by_name(&built)
     });
-    built
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, p)| p.clone())
-        .unwrap_or_else(|| panic!("no broken node named {name}"))
+    let node = dir.join(name);
+    assert!(node.exists(), "no broken node named {name}");
+    node
+}
+
+/// The nodes of a multi-call executable (`broken-nodes`, `test-nodes`: one executable that runs
+/// the node it is called by), each a hard link to it named after its node, in a folder of links
+/// per build of the executable. Returns the folder.
+///
+/// Hard links, not symbolic ones: the grader resolves a node's path before it runs it, and would
+/// call a symbolic link by its target's name. A folder per build, so that a test binary never
+/// removes links that another one, running at the same time, is about to run.
+pub fn nodes_by_name(executable: &Path) -> PathBuf {
+    let built = std::fs::metadata(executable)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{}: {e}", executable.display()));
+    let stamp = built
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let parent = executable.with_extension("by-name");
+    let dir = parent.join(stamp.to_string());
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let list = std::process::Command::new(executable)
+        .arg("--list")
+        .output()
+        .unwrap_or_else(|e| panic!("{} --list: {e}", executable.display()));
+    for name in String::from_utf8_lossy(&list.stdout).lines() {
+        let link = dir.join(name);
+        if !link.exists() && std::fs::hard_link(executable, &link).is_err() {
+            // Another test binary may have linked it meanwhile; or hard links are not allowed
+            // here: a copy runs the same.
+            if !link.exists() {
+                std::fs::copy(executable, &link)
+                    .unwrap_or_else(|e| panic!("{}: {e}", link.display()));
+            }
+        }
+    }
+    // Earlier builds' links, best effort: each keeps an old executable on disk.
+    for old in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+        if old.path() != dir {
+            let _ = std::fs::remove_dir_all(old.path());
+        }
+    }
+    dir
 }
 
 /// The executable of the course's pristine stub for `challenge` (`grader/tests/stubs/<challenge>`,
@@ -239,26 +280,18 @@ pub fn run_cases(cases: Vec<(&'static str, fn())>) {
     assert!(failed.is_empty(), "failed cases: {failed:?}");
 }
 
-/// The raw-protocol test nodes (the `test-nodes` package, debug build), built once per test
-/// binary: returns the path of the one named.
+/// The path of the raw-protocol test node `name` (the `test-nodes` package, built once per test
+/// binary), whether or not there is one: a test of a missing executable asks for a name that is
+/// not there. `test_node("")` only builds them.
 pub fn test_node(name: &str) -> PathBuf {
     use std::sync::OnceLock;
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = DIR.get_or_init(|| {
-        let status = at_low_priority(|| {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            std::process::Command::new(cargo)
-                .args(["build", "-q", "-p", "test-nodes"])
-                .args(PROFILE.companions(&workspace()))
-                .current_dir(workspace())
-                .status()
-                .expect("cargo runs")
+        let built = at_low_priority(|| {
+            grader::build::build_node(&workspace(), "test-nodes", PROFILE)
+                .expect("test-nodes builds")
         });
-        assert!(status.success(), "building test-nodes failed");
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| workspace().join("target"))
-            .join("debug")
+        nodes_by_name(&built)
     });
     dir.join(name)
 }
