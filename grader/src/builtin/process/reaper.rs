@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::{Mutex, Once};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
 
@@ -153,6 +153,9 @@ fn reap_zombies(groups: &[u32], found: &[Leftover]) {
         return;
     };
     let me = std::process::id();
+    // A killed process is gone only once the kernel has torn it down, which on a busy machine
+    // (a process at low priority, its CPU taken) can take a second or more: one deadline for all.
+    let give_up = Instant::now() + REAP_WITHIN;
     for p in entries
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
@@ -160,18 +163,23 @@ fn reap_zombies(groups: &[u32], found: &[Leftover]) {
         let Some(st) = stat(p) else { continue };
         let ours = st.ppid == me && !groups.contains(&p);
         if ours && (groups.contains(&st.pgid) || found.iter().any(|f| f.pid == p)) {
-            reap(p);
+            reap(p, give_up);
         }
     }
 }
 
-/// Collects the exit status of a re-parented child, so that it leaves no zombie.
-fn reap(p: u32) {
+/// How long the teardown waits, at most, for the killed processes it reaps to finish dying.
+const REAP_WITHIN: Duration = Duration::from_secs(5);
+
+/// Collects the exit status of a re-parented child, so that it leaves no zombie; waits for it
+/// to die until `give_up`.
+fn reap(p: u32, give_up: Instant) {
     let Some(pid) = pid(p) else { return };
-    for _ in 0..40 {
+    loop {
         match rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::NOHANG) {
             Ok(Some(_)) | Err(_) => return,
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) if Instant::now() < give_up => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) => return,
         }
     }
 }

@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod cpu;
 pub mod node;
+pub mod starved;
 
 use std::time::Duration;
 

@@ -35,7 +35,10 @@ use crate::builtin::process::stdout::{self, LINE_CAP};
 use crate::builtin::process::{self, spawn, NodeContext, SpawnFailure};
 use crate::builtin::wire;
 
-/// How long (wall clock) a node may compute before answering one input with its idle line.
+use super::starved::{self, Starvation};
+
+/// How long (wall clock) a node may compute before answering one input with its idle line; time
+/// it spent waiting for a CPU does not count ([`starved`]).
 const STEP_LIMIT: Duration = Duration::from_secs(10);
 /// The most lines a node may write in answer to one input: twice what the network holds for one
 /// destination. A step takes no virtual time, so a node that writes more is flooding: the network
@@ -416,13 +419,18 @@ impl SimNode {
         if !std::mem::take(&mut inner.in_flight) {
             return;
         }
-        let give_up = Instant::now() + STEP_LIMIT;
+        let started = Instant::now();
+        let mut give_up = started + STEP_LIMIT;
+        // A slow step's limits are the node's own time, not a busy machine's (`starved`).
+        let mut probe = Some(started + starved::PROBE_AFTER);
+        let mut starvation = Starvation::new(self.pid);
         let mut answered = false;
         let mut lines = 0;
         loop {
             // Silent for a while after answering, and never idle: not a step-protocol node.
             let quiet = (answered && !inner.reported_idle).then_some(IDLE_AFTER_OUTPUT);
-            match inner.stdout.next(give_up, quiet) {
+            let deadline = probe.map_or(give_up, |probe| probe.min(give_up));
+            match inner.stdout.next(deadline, quiet) {
                 Read1::Line(line, read) => {
                     if let Some(next) = idle(&line) {
                         inner.reported_idle = true;
@@ -454,11 +462,22 @@ impl SimNode {
                     }
                 }
                 Read1::End => return self.ended(inner),
-                Read1::Timeout => return self.hung(inner, false),
+                Read1::Timeout if probe.take().is_some() && Instant::now() < give_up => {
+                    starvation.start();
+                }
+                Read1::Timeout => {
+                    let grant = starvation.grant();
+                    if grant.is_zero() {
+                        return self.hung(inner, false);
+                    }
+                    give_up += grant;
+                }
                 // A node already muted for a bad line (a huge one, say) is judged by that.
                 Read1::Quiet => {
-                    let unsimulable = inner.state != State::Muted;
-                    return self.hung(inner, unsimulable);
+                    if starvation.grant().is_zero() {
+                        let unsimulable = inner.state != State::Muted;
+                        return self.hung(inner, unsimulable);
+                    }
                 }
             }
         }

@@ -227,7 +227,7 @@ fn src_spoof() {
 }
 
 fn flood() {
-    let [(_, sim_dir), (r, _)] = both(
+    let [(sim, sim_dir), (r, _)] = both(
         &support::test_node("flood"),
         &["-w", "echo", "--node-count", "1", "--time-limit", "2"],
     );
@@ -236,7 +236,9 @@ fn flood() {
     let log = std::fs::read_to_string(sim_dir.path().join("node-logs/n0.log")).unwrap();
     assert!(
         log.contains("n0 wrote over 100000 lines in answer to one input"),
-        "{log}"
+        "log: {log:?}, simulated run: {:?}, aborted: {}",
+        summaries(&sim),
+        sim.aborted
     );
     let s = summaries(&r);
     assert!(
