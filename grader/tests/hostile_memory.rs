@@ -6,7 +6,7 @@
 //!
 //! A binary of its own, because the figure is the process's peak (VmHWM): beside the simulated
 //! levels of the e2e binary it measured them too (530 MB once), not the hostile nodes. What each
-//! node is diagnosed with is asserted in e2e's `real_time_misbehaving`; the `hostile_rss` example
+//! node is diagnosed with is asserted in e2e's `builtin_misbehaving`; the `hostile_rss` example
 //! measures one node at a time.
 
 #[path = "e2e/support.rs"]

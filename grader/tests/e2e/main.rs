@@ -11,18 +11,17 @@
 //! threads' priority first (`support::yield_cpu_to_real_time`): the real-time runs get the CPU
 //! when they want it, and the simulations take the rest.
 //!
-//! libtest starts tests in the order of their names, so the simulated `grading_*` tests, which
-//! need the most CPU, start within a second, and the real-time runs (`real_time_*`, a few in
-//! `cli_exit_codes` and `ctrl_c`) fill the time they leave.
-//!
 //! One figure cannot share a process: the grader's peak memory against hostile nodes, which would
 //! count the simulated levels too. It has a binary of its own, `tests/hostile_memory.rs`.
 //!
 //! Run one subject with a filter: `cargo test -p grader --test e2e grading_txn`. The figures of
-//! `real_time_figures` are ignored tests, run on demand: `-- --ignored real_time_figures`.
+//! `builtin_figures` are ignored tests, run on demand: `-- --ignored builtin_figures`.
 
 mod support;
 
+mod builtin_figures;
+mod builtin_misbehaving;
+mod builtin_workloads;
 mod checkers_fixtures;
 mod checkers_kafka;
 mod checkers_kafka_fixtures;
@@ -41,7 +40,5 @@ mod maelstrom_command_lines;
 mod maelstrom_fixtures;
 mod maelstrom_install;
 mod maelstrom_standin;
-mod real_time_figures;
-mod real_time_misbehaving;
-mod real_time_workloads;
 mod stubs_fail;
+

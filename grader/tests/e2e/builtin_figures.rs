@@ -1,6 +1,6 @@
 //! Measurements of the builtin engine on full-length level runs, with the raw test nodes.
 //! Ignored by default (each takes 10–40 s); run with
-//! `cargo test -p grader --test e2e real_time_figures -- --ignored --nocapture --test-threads 1`.
+//! `cargo test -p grader --test e2e builtin_figures -- --ignored --nocapture --test-threads 1`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
