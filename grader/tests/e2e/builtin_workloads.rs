@@ -84,10 +84,22 @@ impl Outcome {
     }
 }
 
+/// Runs `node` in real time and judges it. A run in which the engine itself saw the machine
+/// stall (its scheduling lag reached `builtin::stall::LIMIT`) is run once more, as the grader
+/// does with such a run: on a machine this test suite keeps busy, a stalled engine issues fewer
+/// operations than its rate asks for, through no fault of its own.
 fn run(node: &str, flags: &[&str]) -> Outcome {
     let opts = TestOptions::parse(flags).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let record = builtin::run(&opts, &support::test_node(node), dir.path()).unwrap();
+    let mut record = builtin::run(&opts, &support::test_node(node), dir.path()).unwrap();
+    if let Some(stall) = &record.stall {
+        eprintln!(
+            "{node} {flags:?}: the engine stalled for {} ms at {:.1} s; running it once more",
+            stall.lag_ms, stall.at_s
+        );
+        let dir = tempfile::tempdir().unwrap();
+        record = builtin::run(&opts, &support::test_node(node), dir.path()).unwrap();
+    }
     let budget = Budget::default();
     let checks = checkers::evaluate(&opts, &budget, &record.history, &record.net);
     // Shown with --nocapture, and on failure.
@@ -100,7 +112,10 @@ fn run(node: &str, flags: &[&str]) -> Outcome {
         .iter()
         .map(|c| format!("{} {:?}: {}", c.name, c.validity, c.summary))
         .collect();
-    eprintln!("{node} {flags:?}: {invocations} invocations; {verdicts:#?}");
+    eprintln!(
+        "{node} {flags:?}: {invocations} invocations, stall {:?}; {verdicts:#?}",
+        record.stall
+    );
     Outcome {
         opts,
         record,

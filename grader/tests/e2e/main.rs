@@ -41,4 +41,3 @@ mod maelstrom_fixtures;
 mod maelstrom_install;
 mod maelstrom_standin;
 mod stubs_fail;
-
