@@ -58,26 +58,28 @@ pub const PROFILE: grader::build::Profile = grader::build::Profile::Dev;
 pub fn broken_node(name: &str) -> PathBuf {
     use std::sync::OnceLock;
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let built = at_low_priority(|| {
-            grader::build::build_node(&workspace(), "broken-nodes", PROFILE)
-                .expect("broken-nodes builds")
-        });
-        nodes_by_name(&built)
-    });
-    let node = dir.join(name);
+    let node = DIR.get_or_init(|| built_by_name("broken-nodes")).join(name);
     assert!(node.exists(), "no broken node named {name}");
     node
 }
 
-/// The nodes of a multi-call executable (`broken-nodes`, `test-nodes`: one executable that runs
-/// the node it is called by), each a hard link to it named after its node, in a folder of links
-/// per build of the executable. Returns the folder.
+/// Builds `package`, a multi-call executable (`broken-nodes`, `test-nodes`: one executable that
+/// runs the node it is called by), and returns the folder of its nodes by name.
+fn built_by_name(package: &str) -> PathBuf {
+    let built = at_low_priority(|| {
+        grader::build::build_node(&workspace(), package, PROFILE)
+            .unwrap_or_else(|e| panic!("{package} builds: {e}"))
+    });
+    nodes_by_name(&built)
+}
+
+/// The nodes of a multi-call executable, each a hard link to it named after its node, in a folder
+/// of links per build of the executable. Returns the folder.
 ///
 /// Hard links, not symbolic ones: the grader resolves a node's path before it runs it, and would
 /// call a symbolic link by its target's name. A folder per build, so that a test binary never
 /// removes links that another one, running at the same time, is about to run.
-pub fn nodes_by_name(executable: &Path) -> PathBuf {
+fn nodes_by_name(executable: &Path) -> PathBuf {
     let built = std::fs::metadata(executable)
         .and_then(|m| m.modified())
         .unwrap_or_else(|e| panic!("{}: {e}", executable.display()));
@@ -92,15 +94,17 @@ pub fn nodes_by_name(executable: &Path) -> PathBuf {
         .arg("--list")
         .output()
         .unwrap_or_else(|e| panic!("{} --list: {e}", executable.display()));
+    assert!(
+        list.status.success(),
+        "{} --list failed",
+        executable.display()
+    );
     for name in String::from_utf8_lossy(&list.stdout).lines() {
         let link = dir.join(name);
-        if !link.exists() && std::fs::hard_link(executable, &link).is_err() {
-            // Another test binary may have linked it meanwhile; or hard links are not allowed
-            // here: a copy runs the same.
-            if !link.exists() {
-                std::fs::copy(executable, &link)
-                    .unwrap_or_else(|e| panic!("{}: {e}", link.display()));
-            }
+        // Another test binary may have linked it meanwhile; where hard links are not allowed, a
+        // copy runs the same.
+        if !link.exists() && std::fs::hard_link(executable, &link).is_err() && !link.exists() {
+            std::fs::copy(executable, &link).unwrap_or_else(|e| panic!("{}: {e}", link.display()));
         }
     }
     // Earlier builds' links, best effort: each keeps an old executable on disk.
@@ -267,7 +271,8 @@ pub fn concurrently<T: Send>(cases: Vec<Box<dyn FnOnce() -> T + Send + '_>>) -> 
 }
 
 /// Runs each named case on its own thread, so that their waits overlap, and fails naming every
-/// case that panicked (each panic's message is printed as it happens).
+/// case that panicked (each panic's message is printed as it happens). Prints how long each
+/// case took (shown with --nocapture, and on failure): a slow case shows a loaded machine.
 pub fn run_cases(cases: Vec<(&'static str, fn())>) {
     let handles: Vec<_> = cases
         .into_iter()
@@ -295,14 +300,7 @@ pub fn run_cases(cases: Vec<(&'static str, fn())>) {
 pub fn test_node(name: &str) -> PathBuf {
     use std::sync::OnceLock;
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let built = at_low_priority(|| {
-            grader::build::build_node(&workspace(), "test-nodes", PROFILE)
-                .expect("test-nodes builds")
-        });
-        nodes_by_name(&built)
-    });
-    dir.join(name)
+    DIR.get_or_init(|| built_by_name("test-nodes")).join(name)
 }
 
 /// A shell-script test node from `grader/tests/nodes/scripts`.

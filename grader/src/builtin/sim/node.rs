@@ -478,6 +478,8 @@ impl SimNode {
                     }
                 }
                 Read1::End => return self.ended(inner),
+                // The probe fired, not the limit: the step is slow, and from now on the time
+                // spent waiting for a CPU is counted (once: the probe is gone after this).
                 Read1::Timeout if probe.take().is_some() && Instant::now() < give_up => {
                     starvation.start();
                 }

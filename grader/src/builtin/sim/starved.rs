@@ -54,11 +54,8 @@ impl Starvation {
     /// The node's waiting time and this thread's, summed.
     fn waited(&self) -> Option<Duration> {
         let node = waited_for_cpu(self.pid?)?;
-        let reader = std::fs::read_to_string("/proc/thread-self/schedstat")
-            .ok()
-            .and_then(|stat| stat.split_whitespace().nth(1)?.parse().ok())
-            .map_or(Duration::ZERO, Duration::from_nanos);
-        Some(node + reader)
+        let reader = run_delay("/proc/thread-self/schedstat").unwrap_or_default();
+        Some(node + Duration::from_nanos(reader))
     }
 
     /// How much longer a limit that just fired should wait: the time the node waited for a CPU
@@ -84,10 +81,15 @@ pub fn waited_for_cpu(pid: u32) -> Option<Duration> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
     let waits: Vec<u64> = tasks
         .filter_map(Result::ok)
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-        .filter_map(|stat| stat.split_whitespace().nth(1)?.parse().ok())
+        .filter_map(|task| run_delay(task.path().join("schedstat")))
         .collect();
     (!waits.is_empty()).then(|| Duration::from_nanos(waits.iter().sum()))
+}
+
+/// A thread's waiting time in nanoseconds: the second field of its `schedstat` file.
+fn run_delay(schedstat: impl AsRef<std::path::Path>) -> Option<u64> {
+    let stat = std::fs::read_to_string(schedstat).ok()?;
+    stat.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]
