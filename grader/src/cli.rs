@@ -152,7 +152,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Some(Command::List) => {
             let progress = Progress::load(&crate::build::workspace_root());
-            print!("{}", list(&progress));
+            out!("{}", list(&progress));
             ExitCode::SUCCESS
         }
         Some(Command::Doctor) => doctor(),
@@ -174,7 +174,7 @@ pub fn run() -> ExitCode {
 
 fn doctor() -> ExitCode {
     let report = maelstrom::doctor(&crate::build::workspace_root());
-    print!("{report}");
+    out!("{report}");
     if report.ready() {
         ExitCode::SUCCESS
     } else {
@@ -196,8 +196,8 @@ fn explain(path: &std::path::Path, level: Option<&str>) -> ExitCode {
             }
             let shown = manifest::level(&verdict.level).or(level);
             match shown {
-                Some(l) => println!("{}", report::render(l, &verdict)),
-                None => println!("{}", report::render_unlevelled(&verdict)),
+                Some(l) => outln!("{}", report::render(l, &verdict)),
+                None => outln!("{}", report::render_unlevelled(&verdict)),
             }
             if verdict.passed() {
                 ExitCode::SUCCESS
@@ -206,7 +206,7 @@ fn explain(path: &std::path::Path, level: Option<&str>) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             ExitCode::from(2)
         }
     }
@@ -219,7 +219,7 @@ fn check_history(path: &std::path::Path, level: &str) -> ExitCode {
     };
     match crate::judge::check_history(path, level) {
         Ok(verdict) => {
-            println!("{}", report::render(level, &verdict));
+            outln!("{}", report::render(level, &verdict));
             if verdict.passed() {
                 ExitCode::SUCCESS
             } else {
@@ -227,7 +227,7 @@ fn check_history(path: &std::path::Path, level: &str) -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             ExitCode::from(2)
         }
     }
@@ -237,7 +237,7 @@ fn clean(keep: usize, runs_dir: Option<PathBuf>) -> ExitCode {
     let runs = runs_dir.unwrap_or_else(|| crate::build::workspace_root().join("runs"));
     match crate::retention::clean(&runs, keep) {
         Ok(pruned) => {
-            println!(
+            outln!(
                 "removed {} run folders ({}) from {}; {} left",
                 pruned.folders,
                 crate::retention::human_size(pruned.bytes),
@@ -247,7 +247,7 @@ fn clean(keep: usize, runs_dir: Option<PathBuf>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cleaning {}: {e}", runs.display());
+            errln!("error: cleaning {}: {e}", runs.display());
             ExitCode::from(2)
         }
     }
@@ -269,14 +269,14 @@ fn report_page(run: Option<PathBuf>, open: bool, runs_dir: Option<PathBuf>) -> E
     let page = match crate::html_report::locate(&target, &runs_dir) {
         Ok(page) => page,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    println!("{}", page.display());
+    outln!("{}", page.display());
     if open {
         if let Err(e) = open_in_browser(&page) {
-            eprintln!("error: could not open a browser ({e}); open the file above by hand");
+            errln!("error: could not open a browser ({e}); open the file above by hand");
             return ExitCode::from(2);
         }
     }
@@ -302,11 +302,11 @@ fn open_in_browser(page: &std::path::Path) -> std::io::Result<()> {
 fn install_maelstrom() -> ExitCode {
     match maelstrom::install(&maelstrom::Lookup::from_env()) {
         Ok(installation) => {
-            println!("Maelstrom installed: {installation}");
+            outln!("Maelstrom installed: {installation}");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             ExitCode::from(2)
         }
     }
@@ -316,19 +316,22 @@ fn install_maelstrom() -> ExitCode {
 fn celebrate(request: &Request) {
     let mut progress = Progress::load(&request.workspace);
     if let Err(e) = progress.record_pass(request.level) {
-        eprintln!("grader: could not save your progress: {e}");
+        errln!("grader: could not save your progress: {e}");
     }
     match progress.next() {
-        Some(next) => println!(
+        Some(next) => outln!(
             "Level {} done. Next: level {} · {} (cargo run -p grader -- {}).",
-            request.level.id, next.id, next.title, next.id
+            request.level.id,
+            next.id,
+            next.title,
+            next.id
         ),
-        None => println!("Every level passed. Well done!"),
+        None => outln!("Every level passed. Well done!"),
     }
 }
 
 fn unknown_level(error: &level_names::UnknownLevel) -> ExitCode {
-    eprintln!("error: {error}");
+    errln!("error: {error}");
     ExitCode::from(2)
 }
 
@@ -372,7 +375,7 @@ fn grade_level(args: GradeArgs) -> ExitCode {
         Err(e) => return unknown_level(&e),
     };
     if level_names::is_challenge_name(&name) {
-        eprintln!(
+        errln!(
             "grader: {} → level {} · {}",
             name.trim(),
             level.id,
@@ -382,12 +385,12 @@ fn grade_level(args: GradeArgs) -> ExitCode {
     let engine = match Engine::from_flag_or_env(args.engine.as_deref()) {
         Ok(engine) => engine,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
     if engine != Engine::Sim && (args.seed.is_some() || args.seeds > 1) {
-        eprintln!("error: --seed and --seeds choose simulated schedules: add --engine sim");
+        errln!("error: --seed and --seeds choose simulated schedules: add --engine sim");
         return ExitCode::from(2);
     }
     let node = match (args.bin, args.solution) {
@@ -423,7 +426,7 @@ fn grade_level(args: GradeArgs) -> ExitCode {
     let (verdicts, error) = match graded {
         Ok(graded) => (graded.verdicts, None),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             (Vec::new(), Some(e.to_string()))
         }
     };
@@ -435,13 +438,13 @@ fn grade_level(args: GradeArgs) -> ExitCode {
     };
     if args.format == crate::format::Format::Text {
         for v in &result.verdicts {
-            println!("{}", report::render(level, v));
+            outln!("{}", report::render(level, v));
         }
         if result.verdicts.len() > 1 {
-            println!("{}", report::render_summary(level, &result.verdicts));
+            outln!("{}", report::render_summary(level, &result.verdicts));
         }
         if real_time_skipped {
-            println!(
+            outln!(
                 "The real-time run was skipped: the simulation already fails. Replay the failing \
                  seed with the command above, fix, and run `cargo run -p grader -- {}` again.",
                 level.id

@@ -511,7 +511,7 @@ fn write_verdict(level: &Level, verdict: &Verdict, run_dir: &Path) {
     let json = serde_json::to_string_pretty(&verdict.to_json()).unwrap_or_default();
     for (name, contents) in [("verdict.txt", text), ("verdict.json", json)] {
         if let Err(e) = std::fs::write(run_dir.join(name), contents) {
-            eprintln!(
+            errln!(
                 "grader: could not write {name} in {}: {e}",
                 run_dir.display()
             );
@@ -522,7 +522,7 @@ fn write_verdict(level: &Level, verdict: &Verdict, run_dir: &Path) {
 /// Points `runs/<level>/latest` at this run. Only a convenience: failing is reported, not fatal.
 fn point_latest(run_dir: &Path) -> Option<PathBuf> {
     crate::latest::point_at(run_dir)
-        .map_err(|e| eprintln!("grader: could not update the `latest` pointer: {e}"))
+        .map_err(|e| errln!("grader: could not update the `latest` pointer: {e}"))
         .ok()
 }
 

@@ -7,6 +7,10 @@
 //!   [`verdict::Verdict`], which [`report`] prints and [`html_report`] draws as `report.html`.
 //!   [`judge`] runs the checkers on any history file.
 
+// First: its printing macros are used by every module after it.
+#[macro_use]
+mod stdio;
+
 pub mod build;
 pub mod builtin;
 pub mod checkers;

@@ -290,7 +290,7 @@ pub fn grade_class(
 /// `grader batch`.
 pub fn run(args: BatchArgs) -> ExitCode {
     let fail = |e: String| {
-        eprintln!("error: {e}");
+        errln!("error: {e}");
         ExitCode::from(2)
     };
     let levels = match select::levels(args.levels.as_deref()) {
@@ -318,7 +318,7 @@ pub fn run(args: BatchArgs) -> ExitCode {
     match rows {
         Ok(rows) => {
             let passed = rows.iter().filter(|r| r.passed).count();
-            println!(
+            outln!(
                 "{} gradings now ({passed} passed); gradebook: {}",
                 rows.len(),
                 out.join("gradebook.csv").display()

@@ -101,7 +101,7 @@ pub fn workspace(given: Option<PathBuf>) -> (PathBuf, bool) {
         Some(dir) => (dir, true),
         None => {
             let dir = crate::build::built_from();
-            eprintln!(
+            errln!(
                 "grader: the current folder is not in a course workspace (no Cargo.toml beside a \
                  grader/ folder above it), so the nodes come from the checkout this grader was \
                  built in: {}. Use --workspace DIR to grade another.",
@@ -145,12 +145,12 @@ pub fn request(
 /// Prints `results` in `format`: the summary table, a JSON document, or JUnit XML.
 pub fn print(format: Format, results: &[LevelResult]) {
     match format {
-        Format::Text => print!("{}", summary::table(results)),
-        Format::Json => println!(
+        Format::Text => out!("{}", summary::table(results)),
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&json::document(results)).unwrap_or_default()
         ),
-        Format::Junit => print!("{}", junit::document(results)),
+        Format::Junit => out!("{}", junit::document(results)),
     }
 }
 
@@ -172,7 +172,7 @@ pub fn record_passes(workspace: &std::path::Path, results: &[LevelResult]) {
         return;
     }
     if let Err(e) = Progress::record_passes(workspace, &passed) {
-        eprintln!("grader: could not save your progress: {e}");
+        errln!("grader: could not save your progress: {e}");
     }
 }
 
@@ -186,7 +186,7 @@ pub fn all(args: AllArgs) -> ExitCode {
     let levels = match select::levels(args.levels.as_deref()) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -197,12 +197,12 @@ pub fn all(args: AllArgs) -> ExitCode {
     let (mut template, own) = match request(&args.node, first) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
     if template.engine != Engine::Sim && (args.seed.is_some() || args.seeds > 1) {
-        eprintln!("error: --seed and --seeds choose simulated schedules: add --engine sim");
+        errln!("error: --seed and --seeds choose simulated schedules: add --engine sim");
         return ExitCode::from(2);
     }
     template.seed = args.seed;
@@ -216,7 +216,7 @@ pub fn all(args: AllArgs) -> ExitCode {
         levels
     };
     if levels.is_empty() {
-        eprintln!("grader: nothing to grade: every chosen level is passed already.");
+        errln!("grader: nothing to grade: every chosen level is passed already.");
         print(args.node.format, &[]);
         return ExitCode::SUCCESS;
     }

@@ -97,7 +97,7 @@ impl Display {
                 bar.set_position(1000);
                 bar.set_message(result.to_owned());
             } else {
-                eprintln!("grader: {:>3} {result}", level.id);
+                errln!("grader: {:>3} {result}", level.id);
             }
             row.result = Some(result.to_owned());
         }
@@ -109,7 +109,7 @@ impl Display {
             Some(m) => {
                 let _ = m.println(format!("grader: {message}"));
             }
-            None => eprintln!("grader: {message}"),
+            None => errln!("grader: {message}"),
         }
     }
 
@@ -150,7 +150,7 @@ fn tick(rows: &Mutex<Vec<Row>>, stop: &AtomicBool, plain: bool) {
                     .map(|r| format!("{} {}", r.level.id, describe(&r.status.snapshot())))
                     .collect();
                 if !busy.is_empty() {
-                    eprintln!("grader: {}", busy.join(" | "));
+                    errln!("grader: {}", busy.join(" | "));
                 }
             }
             continue;

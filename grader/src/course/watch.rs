@@ -106,7 +106,7 @@ pub fn matters(path: &Path, workspace: &Path, level: &Level) -> bool {
 pub fn run(args: WatchArgs) -> ExitCode {
     let asked = match args.level.as_deref().map(crate::course::select::one) {
         Some(Err(e)) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
         Some(Ok(l)) => Some(l),
@@ -117,7 +117,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
         Ok(_) if super::commands::engine_unchosen(args.engine.as_deref()) => Engine::Sim,
         Ok(e) => e,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -135,17 +135,17 @@ pub fn run(args: WatchArgs) -> ExitCode {
     let mut watcher = match watcher {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error: cannot watch files: {e}");
+            errln!("error: cannot watch files: {e}");
             return ExitCode::from(2);
         }
     };
     let challenges = workspace.join("challenges");
     if let Err(e) = watcher.watch(&challenges, RecursiveMode::Recursive) {
-        eprintln!("error: cannot watch {}: {e}", challenges.display());
+        errln!("error: cannot watch {}: {e}", challenges.display());
         return ExitCode::from(2);
     }
     if engine == Engine::Sim {
-        println!(
+        outln!(
             "Grading in the simulator over {} seeds on every save (about a second each); a pass \
              here moves on but is not the verdict of record: `cargo run -p grader -- LEVEL` \
              gives that, and ticks `grader list`.",
@@ -158,11 +158,11 @@ pub fn run(args: WatchArgs) -> ExitCode {
     loop {
         let level = match next {
             Next::Done => {
-                println!("Every level passed. Well done!");
+                outln!("Every level passed. Well done!");
                 return ExitCode::SUCCESS;
             }
             Next::Wait(level) => {
-                println!(
+                outln!(
                     "\nWatching challenges/{}/ — save a file to grade level {} · {} (Ctrl-C to stop).",
                     level.challenge, level.id, level.title
                 );
@@ -195,19 +195,20 @@ pub fn run(args: WatchArgs) -> ExitCode {
         let result = grade_one(&request, &display);
         drop(display);
         for v in &result.verdicts {
-            println!("{}", crate::report::render(level, v));
+            outln!("{}", crate::report::render(level, v));
         }
         if let Some(e) = &result.error {
-            println!("error: {e}");
+            outln!("error: {e}");
         }
         if result.outcome() == LevelOutcome::Pass {
             record_passes(&workspace, std::slice::from_ref(&result));
             if !crate::grade::of_record(&result.verdicts) {
                 passed_here.push(level.id);
-                println!(
+                outln!(
                     "Level {} passed in the simulator. For the verdict of record (real time, \
                      ticks `grader list`): cargo run -p grader -- {}",
-                    level.id, level.id
+                    level.id,
+                    level.id
                 );
             }
         }

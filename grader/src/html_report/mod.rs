@@ -83,8 +83,8 @@ pub fn attach(verdict: &mut Verdict, run_dir: &Path) {
             verdict.report = Some(path);
             verdict.flow_excerpt = excerpt;
         }
-        Ok(Err(e)) => eprintln!("grader: warning: no HTML report for this run: {e}"),
-        Err(_) => eprintln!("grader: warning: no HTML report for this run: the report failed (a bug: please report it)"),
+        Ok(Err(e)) => errln!("grader: warning: no HTML report for this run: {e}"),
+        Err(_) => errln!("grader: warning: no HTML report for this run: the report failed (a bug: please report it)"),
     }
 }
 

@@ -193,7 +193,7 @@ impl Drop for Staging {
 }
 
 fn download(url: &str, to: &Path) -> Result<(), InstallError> {
-    eprintln!("Downloading Maelstrom {MAELSTROM_VERSION} from {url} …");
+    errln!("Downloading Maelstrom {MAELSTROM_VERSION} from {url} …");
     let out = Command::new("curl")
         .args(["--fail", "--location", "--silent", "--show-error"])
         .arg("--connect-timeout")

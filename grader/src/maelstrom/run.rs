@@ -89,8 +89,8 @@ pub fn run(
         .chain(argv[1..].iter().cloned())
         .collect();
     if progress != Progress::Quiet {
-        eprintln!("maelstrom: {}", shown.join(" "));
-        eprintln!("maelstrom: in {}", run_dir.display());
+        errln!("maelstrom: {}", shown.join(" "));
+        errln!("maelstrom: in {}", run_dir.display());
     }
 
     let started = Instant::now();
@@ -145,9 +145,9 @@ pub fn run(
                     ops += 1;
                 }
                 match progress {
-                    Progress::Full => eprintln!("{line}"),
+                    Progress::Full => errln!("{line}"),
                     Progress::Condensed if is_milestone(&line) => {
-                        eprintln!("maelstrom: {}", without_log_prefix(&line));
+                        errln!("maelstrom: {}", without_log_prefix(&line));
                     }
                     _ => {}
                 }
@@ -169,13 +169,13 @@ pub fn run(
             );
             let _ = writeln!(log, "{line}");
             if progress != Progress::Quiet {
-                eprintln!("maelstrom: {line}");
+                errln!("maelstrom: {line}");
             }
             tail.push_back(line);
         }
         if progress == Progress::Condensed && last_beat.elapsed() >= HEARTBEAT {
             last_beat = Instant::now();
-            eprintln!(
+            errln!(
                 "maelstrom: … {} s, {ops} operations so far",
                 started.elapsed().as_secs()
             );

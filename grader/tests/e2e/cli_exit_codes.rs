@@ -3,7 +3,7 @@
 
 use crate::support;
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn grader(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_grader"))
@@ -113,6 +113,37 @@ fn a_failing_node_exits_1_and_list_exits_0() {
     let out = grader(&["list"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("6c"), "{}", text(&out));
+}
+
+/// `grader 1 … 2>&1 | head -1`: the reader goes away after one line. The grader neither panics
+/// on its next line (exit 101, with its run half done) nor stops early: it finishes the run and
+/// exits with the verdict's code, which is what a script reading `PIPESTATUS` wants.
+#[test]
+fn a_closed_output_pipe_changes_nothing_but_what_is_read() {
+    let runs = tempfile::tempdir().unwrap();
+    let wrong = support::broken_node("echo-wrong-text");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(["1", "--engine", "sim", "--runs-dir"])
+        .arg(runs.path())
+        .arg("--bin")
+        .arg(&wrong)
+        .current_dir(support::workspace())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the grader runs");
+    // Nobody reads either stream: every write the grader makes fails with a broken pipe.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{status}");
+    let verdicts = std::fs::read_dir(runs.path().join("1"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        // `latest` is a link to the run.
+        .filter(|e| e.file_name() != "latest" && e.path().join("verdict.json").is_file())
+        .count();
+    assert_eq!(verdicts, 1, "the run was recorded as usual");
 }
 
 /// In the simulator: `--repeat` is the same loop whatever the engine, and two real-time runs of

@@ -235,7 +235,7 @@ async fn watch_signals() {
     let pids: Vec<u32> = groups().iter().copied().collect();
     kill_groups(&pids);
     end_leftovers(&grader_prefix(), &pids);
-    eprintln!("\n{what}: stopped the nodes");
+    errln!("\n{what}: stopped the nodes");
     std::process::exit(code);
 }
 
@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn finds_kills_and_names_a_tagged_process_that_left_its_group() {
         if !std::path::Path::new("/proc/self/environ").exists() {
-            eprintln!("skipping: needs /proc");
+            errln!("skipping: needs /proc");
             return;
         }
         become_subreaper();
@@ -264,7 +264,7 @@ mod tests {
             .env(TAG, format!("{prefix}n7"))
             .status();
         let Ok(status) = status else {
-            eprintln!("skipping: no setsid(1)");
+            errln!("skipping: no setsid(1)");
             return;
         };
         assert!(status.success());
