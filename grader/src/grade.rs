@@ -613,13 +613,17 @@ pub fn run_sim_observed(
     Ok(verdict)
 }
 
-/// "seed 42: 30.0 s simulated in 0.21 s, 143×".
+/// "seed 42: 30.0 s simulated in 0.21 s, 143×". A run that ended before its virtual clock moved
+/// (a node that failed its setup) has no speed to speak of, and "0×" would only puzzle.
 pub fn speed_line(verdict: &Verdict) -> String {
     let wall = verdict.seconds.unwrap_or_default();
     let simulated = verdict.simulated_seconds.unwrap_or_default();
+    let seed = verdict.seed.unwrap_or_default();
+    if simulated < 0.05 {
+        return format!("seed {seed}: stopped at 0.0 s of virtual time, after {wall:.2} s");
+    }
     format!(
-        "seed {}: {simulated:.1} s simulated in {wall:.2} s, {:.0}×",
-        verdict.seed.unwrap_or_default(),
+        "seed {seed}: {simulated:.1} s simulated in {wall:.2} s, {:.0}×",
         simulated / wall.max(1e-9)
     )
 }
@@ -779,6 +783,11 @@ mod tests {
         assert_eq!(
             speed_line(&verdict),
             "seed 42: 30.0 s simulated in 0.21 s, 143×"
+        );
+        verdict.simulated_seconds = Some(0.0);
+        assert_eq!(
+            speed_line(&verdict),
+            "seed 42: stopped at 0.0 s of virtual time, after 0.21 s"
         );
         let request = Request {
             level,
