@@ -11,6 +11,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use super::net::{self, Flood};
 use crate::verdict::Check;
 
 /// The most distinct faults kept.
@@ -27,6 +28,15 @@ fn bounded(text: String) -> String {
         cut.push('…');
     }
     cut
+}
+
+/// "1.2 million", "45 thousand", "312": a count as a reader takes it in.
+fn in_words(n: u64) -> String {
+    match n {
+        1_000_000.. => format!("{:.1} million", n as f64 / 1e6),
+        10_000.. => format!("{} thousand", n / 1000),
+        _ => n.to_string(),
+    }
 }
 
 #[derive(Debug)]
@@ -103,6 +113,31 @@ impl Diagnoses {
                 ),
             )
         })
+    }
+
+    /// Names a node that sent faster than the network could hold (see [`net::QUEUE_CAP`]).
+    pub fn report_flood(&self, flood: &Flood) {
+        self.report(
+            format!("flood {}", flood.src),
+            format!(
+                "{} sent {} messages in {:.1} s; the network held at most {} messages for one \
+                 destination, so {} of them were dropped",
+                flood.src,
+                in_words(flood.sent),
+                flood.over.as_secs_f64(),
+                net::QUEUE_CAP,
+                in_words(flood.dropped)
+            ),
+            vec![
+                "A message is sent in answer to something: a node that sends in a tight loop \
+                 (resending without waiting, gossiping on every message received) floods the \
+                 network faster than any node can read."
+                    .into(),
+                "Maelstrom has no cap: its memory would grow until it died. The builtin engine \
+                 drops what does not fit."
+                    .into(),
+            ],
+        );
     }
 }
 
@@ -212,6 +247,33 @@ fn node_shape(summary: &str) -> (String, Option<String>) {
 mod tests {
     use super::*;
     use crate::verdict::Validity;
+
+    #[test]
+    fn a_flood_is_told_in_words_a_reader_takes_in() {
+        assert_eq!(in_words(312), "312");
+        assert_eq!(in_words(45_678), "45 thousand");
+        assert_eq!(in_words(1_234_567), "1.2 million");
+        let d = Diagnoses::default();
+        let flood = Flood {
+            src: "n3".into(),
+            sent: 2_400_000,
+            over: std::time::Duration::from_millis(4_500),
+            dropped: 1_200_000,
+        };
+        d.report_flood(&flood);
+        d.report_flood(&flood);
+        let checks = d.checks();
+        assert_eq!(checks.len(), 1);
+        let summary = &checks[0].summary;
+        assert!(
+            summary.contains("n3 sent 2.4 million messages in 4.5 s"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("so 1.2 million of them were dropped"),
+            "{summary}"
+        );
+    }
 
     #[test]
     fn repeated_faults_are_counted_once() {

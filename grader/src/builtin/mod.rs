@@ -379,27 +379,7 @@ async fn run_async(
     }
     services.abort_all();
     for flood in net.floods() {
-        diagnoses.report(
-            format!("flood {}", flood.src),
-            format!(
-                "{} sent {} messages in {:.1} s; the network held at most {} messages for one \
-                 destination, so {} of them were dropped",
-                flood.src,
-                in_words(flood.sent),
-                flood.over.as_secs_f64(),
-                net::QUEUE_CAP,
-                in_words(flood.dropped)
-            ),
-            vec![
-                "A message is sent in answer to something: a node that sends in a tight loop \
-                 (resending without waiting, gossiping on every message received) floods the \
-                 network faster than any node can read."
-                    .into(),
-                "Maelstrom has no cap: its memory would grow until it died. The builtin engine \
-                 drops what does not fit."
-                    .into(),
-            ],
-        );
+        diagnoses.report_flood(&flood);
     }
     if let Some(advancer) = advancer {
         advancer.abort();
@@ -428,15 +408,6 @@ async fn run_async(
         source,
     })?;
     Ok(record)
-}
-
-/// "1.2 million", "45 thousand", "312": a count as a reader takes it in.
-fn in_words(n: u64) -> String {
-    match n {
-        1_000_000.. => format!("{:.1} million", n as f64 / 1e6),
-        10_000.. => format!("{} thousand", n / 1000),
-        _ => n.to_string(),
-    }
 }
 
 /// Runs `fut` unless the run is (or becomes) aborted; `None` when it was.
