@@ -67,9 +67,11 @@ struct GradeArgs {
     #[arg(long, value_name = "DIR")]
     runs_dir: Option<PathBuf>,
 
-    /// builtin (the default: no JVM needed), maelstrom (the real one), auto (Maelstrom when
-    /// it is installed and runnable), or sim (builtin in virtual time: a level in about a
-    /// second, replayable by seed). Also read from GRADER_ENGINE.
+    /// Unset: the simulator over a few seeds first, then, if they pass, the builtin real-time run
+    /// as the verdict of record. builtin (real time, no JVM needed), maelstrom (the real one),
+    /// auto (Maelstrom when it is installed and runnable), or sim (builtin in virtual time: a
+    /// level in about a second, replayable by seed) runs that engine alone. Also read from
+    /// GRADER_ENGINE.
     #[arg(long, value_name = "ENGINE")]
     engine: Option<String>,
 
