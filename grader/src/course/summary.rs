@@ -26,7 +26,19 @@ pub fn key_figures(verdict: &Verdict) -> String {
         .take(KEY_FIGURES)
         .map(|f| format!("{} {}", f.label, f.value))
         .collect::<Vec<_>>()
-        .join(", ")
+        // Not ", ": labels have commas of their own ("stable latency, median").
+        .join(" · ")
+}
+
+/// A run folder as the reader can use it from where they are: `runs/3d/20261204T030117.171`
+/// when it is under the current folder, the full path otherwise.
+fn shown_path(dir: &std::path::Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|here| dir.strip_prefix(here).ok())
+        .unwrap_or(dir)
+        .display()
+        .to_string()
 }
 
 /// The seeds of a level's simulated runs, `seed 42` (or `seeds 42, 43` for a level with several
@@ -85,31 +97,35 @@ pub fn one_line(result: &LevelResult) -> String {
 /// The summary table.
 pub fn table(results: &[LevelResult]) -> String {
     let mut out = String::new();
+    // The figures go last: their length varies from a few characters to a hundred.
+    let folders: Vec<String> = results
+        .iter()
+        .map(|r| {
+            r.verdicts
+                .last()
+                .and_then(|v| v.run_dir.as_deref())
+                .map_or_else(|| "-".into(), shown_path)
+        })
+        .collect();
+    let width = folders.iter().map(|f| f.chars().count()).max().unwrap_or(0);
     let _ = writeln!(
         out,
-        "{:<6} {:<13} {:>7}  {:<52} run folder",
-        "level", "verdict", "wall", "key figures"
+        "{:<6} {:<13} {:>7}  {:<width$}  key figures",
+        "level", "verdict", "wall", "run folder"
     );
-    for r in results {
+    for (r, folder) in results.iter().zip(&folders) {
         let figures = std::iter::once(seeds(r))
             .chain(r.verdicts.iter().map(key_figures))
             .filter(|f| !f.is_empty())
             .collect::<Vec<_>>()
             .join(" / ");
-        let folder = r
-            .verdicts
-            .last()
-            .and_then(|v| v.run_dir.as_ref())
-            .map(|d| d.display().to_string())
-            .unwrap_or_else(|| "-".into());
-        let _ = writeln!(
-            out,
-            "{:<6} {:<13} {:>6.1}s  {:<52} {folder}",
+        let row = format!(
+            "{:<6} {:<13} {:>6.1}s  {folder:<width$}  {figures}",
             r.level.id,
             verdict_word(r),
             r.wall.as_secs_f64(),
-            figures
         );
+        let _ = writeln!(out, "{}", row.trim_end());
         if r.outcome() != LevelOutcome::Pass {
             if let Some(d) = r.diagnosis() {
                 let first = d.lines().next().unwrap_or_default();
@@ -146,7 +162,16 @@ mod tests {
             "3d",
             EngineName::Builtin,
             vec![Check::valid("budget", "within")
-                .with_figure(Figure::new("msgs-per-op (servers)", "7.4").with_limit("< 30", true))],
+                .with_figure(Figure::new("msgs-per-op (servers)", "7.4").with_limit("< 30", true))
+                .with_figure(
+                    Figure::new("stable latency, median", "173 ms").with_limit("< 400 ms", true),
+                )],
+        );
+        let mut pass = pass;
+        pass.run_dir = Some(
+            std::env::current_dir()
+                .unwrap()
+                .join("runs/3d/20261204T030117.171"),
         );
         let fail = Verdict::new(
             "1",
@@ -168,7 +193,21 @@ mod tests {
             },
         ];
         let text = table(&results);
-        assert!(text.contains("msgs-per-op (servers) 7.4"), "{text}");
+        assert!(
+            text.contains(
+                "runs/3d/20261204T030117.171  msgs-per-op (servers) 7.4 · stable latency, median 173 ms"
+            ),
+            "{text}"
+        );
+        // The folder column is as wide as its longest entry, so the figures line up.
+        let header = text.lines().next().unwrap();
+        let row_3d = text.lines().find(|l| l.starts_with("3d")).unwrap();
+        assert_eq!(
+            header.find("key figures"),
+            row_3d.find("msgs-per-op"),
+            "{text}"
+        );
+        assert!(text.lines().nth(1).unwrap().ends_with("  -"), "{text}");
         assert!(
             text.contains("└ FAIL level 1 · Echo: workload: 2 echoes"),
             "{text}"
