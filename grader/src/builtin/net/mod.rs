@@ -13,6 +13,12 @@
 //! [`HELD_BYTES_CAP`]): a message that finds no room is dropped, and its sender named as a flood.
 
 mod journal;
+mod latency;
+mod message;
+
+pub use self::latency::Latency;
+pub(crate) use self::message::BodyText;
+pub use self::message::Message;
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -22,11 +28,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
-use rand::Rng;
 use tokio::sync::Notify;
 
 use crate::netstats::{involves_client, NetGroup, NetStats};
-use crate::options::{LatencyDist, TestOptions};
 
 use self::journal::{Journal, JournalEntry};
 use super::clock::Clock;
@@ -49,98 +53,6 @@ pub struct Flood {
     pub over: Duration,
     /// How many of them the network had no room for.
     pub dropped: u64,
-}
-
-/// One message, as the network carries it and as nodes receive it on stdin.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    /// The network's own id: one counter from 0 shared by every sender.
-    pub id: u64,
-    pub src: String,
-    pub dest: String,
-    pub body: serde_json::Value,
-    /// `body` as JSON text, written once for both the journal and the node's stdin. Made from
-    /// the body the network carries, which nothing changes between sending and delivery.
-    pub(crate) body_text: BodyText,
-}
-
-/// A message body's JSON text, made on first use: a message to a node is written twice (its
-/// journal line, its stdin line), and serialising every body twice was a tenth of a simulated
-/// level's time in the grader's journal alone. It never takes part in comparisons.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct BodyText(std::sync::OnceLock<Box<[u8]>>);
-
-impl PartialEq for BodyText {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl Message {
-    /// The body as JSON text, serialised on the first call.
-    pub fn body_json(&self) -> &[u8] {
-        self.body_text.0.get_or_init(|| {
-            serde_json::to_vec(&self.body)
-                .expect("a JSON value serialises")
-                .into_boxed_slice()
-        })
-    }
-
-    /// The line written to a node's stdin: `{"id":…,"src":…,"dest":…,"body":…}`, in that order.
-    pub fn to_line(&self) -> String {
-        let mut line = b"{".to_vec();
-        self.write_fields(&mut line);
-        String::from_utf8(line).expect("serde_json writes UTF-8")
-    }
-
-    /// [`Message::to_line`] without its opening brace, appended to `out`: for a caller that
-    /// puts fields of its own first.
-    pub fn write_fields(&self, out: &mut Vec<u8>) {
-        use std::io::Write;
-        let _ = write!(out, "\"id\":{},\"src\":", self.id);
-        let _ = serde_json::to_writer(&mut *out, &self.src);
-        out.extend_from_slice(b",\"dest\":");
-        let _ = serde_json::to_writer(&mut *out, &self.dest);
-        out.extend_from_slice(b",\"body\":");
-        out.extend_from_slice(self.body_json());
-        out.push(b'}');
-    }
-}
-
-/// How long a message that involves no client takes, in whole milliseconds (spec §4.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Latency {
-    /// Always the mean.
-    Constant(u64),
-    /// Integers uniform on `[0, 2 × mean)`. Maelstrom hangs with a mean of 0; here it is 0.
-    Uniform(u64),
-    /// Exponential with the given mean, truncated to whole milliseconds.
-    Exponential(u64),
-}
-
-impl Latency {
-    pub fn from_options(opts: &TestOptions) -> Latency {
-        match opts.latency_dist {
-            LatencyDist::Constant => Latency::Constant(opts.latency_ms),
-            LatencyDist::Uniform => Latency::Uniform(opts.latency_ms),
-            LatencyDist::Exponential => Latency::Exponential(opts.latency_ms),
-        }
-    }
-
-    /// Draws one latency in milliseconds.
-    pub fn draw(self, rng: &mut impl Rng) -> u64 {
-        match self {
-            Latency::Constant(mean) => mean,
-            Latency::Uniform(0) => 0,
-            Latency::Uniform(mean) => rng.gen_range(0..2 * mean),
-            Latency::Exponential(0) => 0,
-            Latency::Exponential(mean) => {
-                // 1 - U lies in (0, 1], so the logarithm is finite.
-                let u: f64 = 1.0 - rng.gen::<f64>();
-                (-u.ln() * mean as f64) as u64
-            }
-        }
-    }
 }
 
 /// Why a message could not be sent: Maelstrom's "Invalid source/dest for message" assertion.
@@ -567,51 +479,6 @@ mod tests {
 
     fn rng() -> StdRng {
         StdRng::seed_from_u64(7)
-    }
-
-    #[test]
-    fn constant_latency_is_the_mean() {
-        assert_eq!(Latency::Constant(100).draw(&mut rng()), 100);
-    }
-
-    #[test]
-    fn uniform_latency_stays_below_twice_the_mean() {
-        let mut r = rng();
-        let draws: Vec<u64> = (0..10_000)
-            .map(|_| Latency::Uniform(50).draw(&mut r))
-            .collect();
-        assert!(draws.iter().all(|d| *d < 100));
-        assert!(draws.contains(&0) && draws.contains(&99));
-        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
-        assert!((mean - 49.5).abs() < 1.5, "{mean}");
-        assert_eq!(Latency::Uniform(0).draw(&mut r), 0);
-    }
-
-    #[test]
-    fn exponential_latency_has_the_mean_truncated() {
-        let mut r = rng();
-        let draws: Vec<u64> = (0..20_000)
-            .map(|_| Latency::Exponential(100).draw(&mut r))
-            .collect();
-        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
-        // Truncation lowers the mean by about half a millisecond.
-        assert!((mean - 99.5).abs() < 3.0, "{mean}");
-        assert!(draws.iter().any(|d| *d > 400));
-    }
-
-    #[test]
-    fn stdin_line_has_id_first() {
-        let m = Message {
-            id: 3,
-            src: "c2".into(),
-            dest: "n3".into(),
-            body: json!({"type": "init"}),
-            body_text: BodyText::default(),
-        };
-        assert_eq!(
-            m.to_line(),
-            r#"{"id":3,"src":"c2","dest":"n3","body":{"type":"init"}}"#
-        );
     }
 
     fn net(latency: Latency) -> Network {
