@@ -52,6 +52,14 @@ mod tests {
         StdRng::seed_from_u64(7)
     }
 
+    /// `n` draws from one seeded generator, and their mean.
+    fn draws(latency: Latency, n: usize) -> (Vec<u64>, f64) {
+        let mut r = rng();
+        let draws: Vec<u64> = (0..n).map(|_| latency.draw(&mut r)).collect();
+        let mean = draws.iter().sum::<u64>() as f64 / n as f64;
+        (draws, mean)
+    }
+
     #[test]
     fn constant_latency_is_the_mean() {
         assert_eq!(Latency::Constant(100).draw(&mut rng()), 100);
@@ -59,24 +67,16 @@ mod tests {
 
     #[test]
     fn uniform_latency_stays_below_twice_the_mean() {
-        let mut r = rng();
-        let draws: Vec<u64> = (0..10_000)
-            .map(|_| Latency::Uniform(50).draw(&mut r))
-            .collect();
+        let (draws, mean) = draws(Latency::Uniform(50), 10_000);
         assert!(draws.iter().all(|d| *d < 100));
         assert!(draws.contains(&0) && draws.contains(&99));
-        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
         assert!((mean - 49.5).abs() < 1.5, "{mean}");
-        assert_eq!(Latency::Uniform(0).draw(&mut r), 0);
+        assert_eq!(Latency::Uniform(0).draw(&mut rng()), 0);
     }
 
     #[test]
     fn exponential_latency_has_the_mean_truncated() {
-        let mut r = rng();
-        let draws: Vec<u64> = (0..20_000)
-            .map(|_| Latency::Exponential(100).draw(&mut r))
-            .collect();
-        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+        let (draws, mean) = draws(Latency::Exponential(100), 20_000);
         // Truncation lowers the mean by about half a millisecond.
         assert!((mean - 99.5).abs() < 3.0, "{mean}");
         assert!(draws.iter().any(|d| *d > 400));

@@ -137,27 +137,29 @@ impl<'a> Findings<'a> {
             let kind = AnomalyKind::Internal;
             self.push(kind, &[case.txn], Vec::new(), explanation, Some(kind));
         }
-        for case in single::aborted_reads(txns) {
-            let explanation = format!(
-                "T{} read {}, a value written only by T{}, which failed",
-                self.index(case.txn),
-                self.mop_text(case.txn, case.mop),
-                self.index(case.writer)
-            );
-            let kind = AnomalyKind::G1a;
-            let involved = [case.txn, case.writer];
-            self.push(kind, &involved, Vec::new(), explanation, Some(kind));
-        }
-        for case in single::intermediate_reads(txns) {
-            let explanation = format!(
-                "T{} read {}, an intermediate value: T{} overwrote it within the same transaction",
-                self.index(case.txn),
-                self.mop_text(case.txn, case.mop),
-                self.index(case.writer)
-            );
-            let kind = AnomalyKind::G1b;
-            let involved = [case.txn, case.writer];
-            self.push(kind, &involved, Vec::new(), explanation, Some(kind));
+        // A read of a value that was never committed: its writer failed (G1a), or overwrote
+        // it within the same transaction (G1b).
+        let bad_reads = [
+            (AnomalyKind::G1a, single::aborted_reads(txns)),
+            (AnomalyKind::G1b, single::intermediate_reads(txns)),
+        ];
+        for (kind, cases) in bad_reads {
+            for case in cases {
+                let reader = self.index(case.txn);
+                let read = self.mop_text(case.txn, case.mop);
+                let writer = self.index(case.writer);
+                let explanation = match kind {
+                    AnomalyKind::G1a => format!(
+                        "T{reader} read {read}, a value written only by T{writer}, which failed"
+                    ),
+                    _ => format!(
+                        "T{reader} read {read}, an intermediate value: T{writer} overwrote it \
+                         within the same transaction"
+                    ),
+                };
+                let involved = [case.txn, case.writer];
+                self.push(kind, &involved, Vec::new(), explanation, Some(kind));
+            }
         }
         for case in single::lost_updates(txns) {
             let explanation = format!(
