@@ -146,7 +146,19 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
         out.push('\n');
     }
     if let Some(secs) = verdict.seconds {
-        let _ = writeln!(out, "  run time   {secs:.1} s");
+        // A simulated run often takes hundredths of a second: "0.0 s" would say nothing.
+        let wall = if secs < 1.0 {
+            format!("{secs:.2} s")
+        } else {
+            format!("{secs:.1} s")
+        };
+        let _ = match verdict.simulated_seconds {
+            Some(virtual_secs) => writeln!(
+                out,
+                "  run time   {wall} for {virtual_secs:.1} s of virtual time"
+            ),
+            None => writeln!(out, "  run time   {wall}"),
+        };
     }
     if let Some(dir) = &verdict.run_dir {
         let _ = writeln!(
@@ -300,6 +312,26 @@ mod tests {
             text.contains(
                 "challenges/broadcast/src/lib.rs; its in-process tests: cargo test -p broadcast"
             ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_run_time_says_how_much_virtual_time_a_simulated_run_covered() {
+        let lvl = level("1").unwrap();
+        let mut v = Verdict::new(
+            "1",
+            EngineName::Builtin,
+            vec![Check::valid("workload", "ok")],
+        );
+        v.seconds = Some(10.43);
+        assert!(render(lvl, &v).contains("  run time   10.4 s\n"));
+        v.engine = EngineName::Sim;
+        v.seconds = Some(0.031);
+        v.simulated_seconds = Some(9.74);
+        let text = render(lvl, &v);
+        assert!(
+            text.contains("  run time   0.03 s for 9.7 s of virtual time\n"),
             "{text}"
         );
     }
