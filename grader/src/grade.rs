@@ -71,6 +71,9 @@ pub struct Context {
     /// The cargo profile a built node is compiled in. `None`: as `GRADER_NODE_PROFILE` says,
     /// release unless it says dev; the test suite asks for dev.
     pub node_profile: Option<build::Profile>,
+    /// The executable the simulated pre-check built for this very request: the real-time run
+    /// grades the same one instead of asking cargo again (and saying "building…" twice).
+    pub prebuilt: Option<PathBuf>,
 }
 
 /// Why grading could not happen at all (exit 2), as opposed to a node failing (exit 1).
@@ -125,6 +128,9 @@ pub fn resolve_node(request: &Request, progress: Progress<'_>) -> Result<PathBuf
         NodeSource::Learner => learner,
         NodeSource::Solution => solution,
     };
+    if let Some(bin) = &request.context.prebuilt {
+        return Ok(bin.clone());
+    }
     let profile = request
         .context
         .node_profile
@@ -327,14 +333,11 @@ pub const PRECHECK_SEEDS: u32 = 3;
 
 /// The learner's default loop, before the real-time verdict of record: the level in the
 /// simulator over [`PRECHECK_SEEDS`] seeds, which answers a failing node in about a second, with
-/// the seed that replays the failure. `Some(verdicts)` when a seed failed (there is no point in
-/// the real-time run then); `None` when every seed passed, or when the node cannot be simulated.
-pub fn precheck(
-    request: &Request,
-    progress: Progress<'_>,
-) -> Result<Option<Vec<Verdict>>, GradeError> {
+/// the seed that replays the failure.
+pub fn precheck(request: &Request, progress: Progress<'_>) -> Result<Precheck, GradeError> {
+    let untried = Precheck::Passed { built: None };
     if !builtin::supports(request.level.workload) {
-        return Ok(None);
+        return Ok(untried);
     }
     if let NodeSource::Binary(_) = request.node {
         // A --bin that cannot run is said before anything is announced.
@@ -358,14 +361,39 @@ pub fn precheck(
                 "the simulation passed in {:.1} s; now the real-time run, the verdict of record",
                 started.elapsed().as_secs_f64()
             ));
-            Ok(None)
+            let built = match request.node {
+                NodeSource::Binary(_) => None,
+                _ => verdicts.first().and_then(|v| v.subject.binary.clone()),
+            };
+            Ok(Precheck::Passed { built })
         }
-        Ok(verdicts) => Ok(Some(verdicts)),
+        Ok(verdicts) => Ok(Precheck::Failed(verdicts)),
         Err(GradeError::Engine(EngineError::Unsimulable(_))) => {
             progress("this node cannot be simulated; grading it in real time only");
-            Ok(None)
+            Ok(untried)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// What the simulated pre-check of the default loop concluded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Precheck {
+    /// A seed failed: its verdicts answer the learner, and the real-time run is skipped.
+    Failed(Vec<Verdict>),
+    /// Every seed passed, or the node cannot be simulated: the real-time run follows, on the
+    /// executable the pre-check built when it built one ([`Request::after_precheck`]).
+    Passed { built: Option<PathBuf> },
+}
+
+impl Request {
+    /// This request's real-time run after a passed pre-check: no second pre-check, and the node
+    /// the pre-check built.
+    pub fn after_precheck(&self, built: Option<PathBuf>) -> Request {
+        let mut request = self.clone();
+        request.context.precheck = false;
+        request.context.prebuilt = built;
+        request
     }
 }
 
@@ -385,11 +413,19 @@ pub fn grade_with_precheck(
     progress: Progress<'_>,
 ) -> Result<Graded, GradeError> {
     if request.context.precheck && request.repeat <= 1 {
-        if let Some(verdicts) = precheck(request, progress)? {
-            return Ok(Graded {
-                verdicts,
-                real_time_skipped: true,
-            });
+        match precheck(request, progress)? {
+            Precheck::Failed(verdicts) => {
+                return Ok(Graded {
+                    verdicts,
+                    real_time_skipped: true,
+                })
+            }
+            Precheck::Passed { built } => {
+                return Ok(Graded {
+                    verdicts: grade(&request.after_precheck(built), progress)?,
+                    real_time_skipped: false,
+                })
+            }
         }
     }
     Ok(Graded {
@@ -512,6 +548,36 @@ mod tests {
         });
         let unique: std::collections::BTreeSet<_> = dirs.iter().collect();
         assert_eq!(unique.len(), dirs.len(), "{dirs:?}");
+    }
+
+    /// After a passed pre-check the real-time run grades the executable the simulator graded:
+    /// no second build, not even cargo's no-op one, and no second pre-check.
+    #[test]
+    fn the_real_time_run_after_a_precheck_grades_what_was_simulated() {
+        let request = Request {
+            level: crate::manifest::level("3a").unwrap(),
+            node: NodeSource::Learner,
+            // No workspace here: a build would fail, so only the prebuilt path can answer.
+            workspace: PathBuf::from("/nonexistent-workspace"),
+            repeat: 1,
+            partition: false,
+            runs_dir: None,
+            engine: Engine::Builtin,
+            seed: None,
+            seeds: 1,
+            context: Context {
+                precheck: true,
+                ..Context::default()
+            },
+        };
+        assert!(resolve_node(&request, &mut |_| {}).is_err());
+        let built = PathBuf::from("/somewhere/target/release/broadcast");
+        let after = request.after_precheck(Some(built.clone()));
+        assert!(!after.context.precheck);
+        let mut said = Vec::new();
+        let bin = resolve_node(&after, &mut |m| said.push(m.to_owned())).unwrap();
+        assert_eq!(bin, built);
+        assert!(said.is_empty(), "{said:?}");
     }
 
     #[test]

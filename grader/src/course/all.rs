@@ -7,13 +7,14 @@
 //! detector ([`crate::builtin::stall`]) turns any distorted run into an inconclusive one, rerun
 //! once, rather than a failure.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::course::display::Display;
 use crate::course::LevelResult;
-use crate::grade::{self, Request};
+use crate::grade::{self, Precheck, Request};
 use crate::manifest::Level;
 
 /// Levels graded at once by default: enough to grade the whole course in well under a minute on
@@ -78,19 +79,20 @@ pub fn grade_all(
     let mut results: Vec<Option<LevelResult>> = vec![None; levels.len()];
     let mut real_time = Vec::new();
     let mut sim_wall = vec![Duration::ZERO; levels.len()];
+    let mut prebuilt: Vec<Option<PathBuf>> = vec![None; levels.len()];
     for (i, sim) in simulated.into_iter().enumerate() {
         match sim {
-            Some(Precheck::Settled(result)) => results[i] = Some(finish(result)),
-            Some(Precheck::Passed(wall)) => {
+            Some(FirstWave::Settled(result)) => results[i] = Some(finish(result)),
+            Some(FirstWave::Passed { wall, built }) => {
                 sim_wall[i] = wall;
+                prebuilt[i] = built;
                 real_time.push(i);
             }
             None => {}
         }
     }
     let graded = each_level(levels, &real_time, jobs, |i| {
-        let mut request = request_for(i);
-        request.context.precheck = false;
+        let request = request_for(i).after_precheck(prebuilt[i].clone());
         let mut result = grade_one(&request, display);
         result.wall += sim_wall[i];
         finish(result)
@@ -129,11 +131,15 @@ fn each_level<T: Send>(
 }
 
 /// What the simulated first wave made of a level.
-enum Precheck {
+enum FirstWave {
     /// The simulator failed it, or it could not be graded: this is its result.
     Settled(LevelResult),
-    /// Every seed passed (or it cannot be simulated), after this long: on to real time.
-    Passed(Duration),
+    /// Every seed passed (or it cannot be simulated), after `wall`: on to real time, with the
+    /// executable the simulator graded.
+    Passed {
+        wall: Duration,
+        built: Option<PathBuf>,
+    },
 }
 
 /// Keeps a level's notes that the bars do not already show ("running level 3b…").
@@ -162,18 +168,21 @@ fn ungradable(request: &Request, e: &grade::GradeError, started: Instant) -> Lev
 }
 
 /// The simulated first wave for one level.
-fn precheck_one(request: &Request, display: &Display) -> Precheck {
+fn precheck_one(request: &Request, display: &Display) -> FirstWave {
     let started = Instant::now();
     let mut note = notes(request.level.id, display);
     match grade::precheck(request, &mut note) {
-        Ok(None) => Precheck::Passed(started.elapsed()),
-        Ok(Some(verdicts)) => Precheck::Settled(LevelResult {
+        Ok(Precheck::Passed { built }) => FirstWave::Passed {
+            wall: started.elapsed(),
+            built,
+        },
+        Ok(Precheck::Failed(verdicts)) => FirstWave::Settled(LevelResult {
             level: request.level,
             verdicts,
             error: None,
             wall: started.elapsed(),
         }),
-        Err(e) => Precheck::Settled(ungradable(request, &e, started)),
+        Err(e) => FirstWave::Settled(ungradable(request, &e, started)),
     }
 }
 

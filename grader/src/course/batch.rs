@@ -194,7 +194,7 @@ fn request(submission: &Submission, level: &'static Level, out: &Path, engine: E
             status: None,
             // A gradebook holds verdicts of record: the engine asked for, no simulated shortcut.
             precheck: false,
-            node_profile: None,
+            ..Context::default()
         },
     }
 }
