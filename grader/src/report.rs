@@ -290,6 +290,16 @@ mod tests {
     use crate::manifest::level;
     use crate::verdict::{Check, EngineName, Figure};
 
+    /// A level and a real-time verdict of it with one valid check.
+    fn passing(id: &str) -> (&'static crate::manifest::Level, Verdict) {
+        let verdict = Verdict::new(
+            id,
+            EngineName::Builtin,
+            vec![Check::valid("workload", "ok")],
+        );
+        (level(id).unwrap(), verdict)
+    }
+
     #[test]
     fn a_failure_leads_with_its_reason_and_shows_hints() {
         let lvl = level("3d").unwrap();
@@ -318,12 +328,7 @@ mod tests {
 
     #[test]
     fn the_run_time_says_how_much_virtual_time_a_simulated_run_covered() {
-        let lvl = level("1").unwrap();
-        let mut v = Verdict::new(
-            "1",
-            EngineName::Builtin,
-            vec![Check::valid("workload", "ok")],
-        );
+        let (lvl, mut v) = passing("1");
         v.seconds = Some(10.43);
         assert!(render(lvl, &v).contains("  run time   10.4 s\n"));
         v.engine = EngineName::Sim;
@@ -356,12 +361,7 @@ mod tests {
 
     #[test]
     fn one_run_of_six_b_does_not_claim_both_and_the_summary_does() {
-        let lvl = level("6b").unwrap();
-        let mut v = Verdict::new(
-            "6b",
-            EngineName::Builtin,
-            vec![Check::valid("workload", "ok")],
-        );
+        let (lvl, mut v) = passing("6b");
         v.run_label = Some("without partitions".to_owned());
         let text = render(lvl, &v);
         assert!(!text.contains("both runs valid"), "{text}");
