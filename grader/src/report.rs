@@ -145,20 +145,8 @@ fn render_with(level: Option<&Level>, verdict: &Verdict) -> String {
     if verdict.run_dir.is_some() || verdict.seconds.is_some() {
         out.push('\n');
     }
-    if let Some(secs) = verdict.seconds {
-        // A simulated run often takes hundredths of a second: "0.0 s" would say nothing.
-        let wall = if secs < 1.0 {
-            format!("{secs:.2} s")
-        } else {
-            format!("{secs:.1} s")
-        };
-        let _ = match verdict.simulated_seconds {
-            Some(virtual_secs) => writeln!(
-                out,
-                "  run time   {wall} for {virtual_secs:.1} s of virtual time"
-            ),
-            None => writeln!(out, "  run time   {wall}"),
-        };
+    if let Some(time) = run_time(verdict) {
+        let _ = writeln!(out, "  run time   {time}");
     }
     if let Some(dir) = &verdict.run_dir {
         let _ = writeln!(
@@ -282,6 +270,21 @@ pub fn render_summary(level: &Level, verdicts: &[Verdict]) -> String {
         let _ = writeln!(out, "  newest run {}", latest.display());
     }
     out
+}
+
+/// How long the run took: "31.2 s", or for a simulated run "0.03 s for 10.0 s of virtual time".
+/// A simulated run often takes hundredths of a second, where "0.0 s" would say nothing.
+pub fn run_time(verdict: &Verdict) -> Option<String> {
+    let secs = verdict.seconds?;
+    let wall = if secs < 1.0 {
+        format!("{secs:.2} s")
+    } else {
+        format!("{secs:.1} s")
+    };
+    Some(match verdict.simulated_seconds {
+        Some(virtual_secs) => format!("{wall} for {virtual_secs:.1} s of virtual time"),
+        None => wall,
+    })
 }
 
 #[cfg(test)]

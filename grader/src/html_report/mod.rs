@@ -206,7 +206,7 @@ pub fn render_parts(
             .or_else(|| level.map(|l| l.criteria.to_owned())),
         engine: verdict.engine.to_string(),
         run_label: verdict.run_label.clone(),
-        seconds: verdict.seconds.map(|s| format!("{s:.1} s")),
+        seconds: crate::report::run_time(verdict),
         run_dir: verdict.run_dir.as_ref().map(|d| d.display().to_string()),
         checks: checks(verdict),
         hints: if verdict.passed() {
