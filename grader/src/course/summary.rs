@@ -30,12 +30,10 @@ pub fn key_figures(verdict: &Verdict) -> String {
         .join(" · ")
 }
 
-/// A run folder as the reader can use it from where they are: `runs/3d/20261204T030117.171`
-/// when it is under the current folder, the full path otherwise.
-fn shown_path(dir: &std::path::Path) -> String {
-    std::env::current_dir()
-        .ok()
-        .and_then(|here| dir.strip_prefix(here).ok())
+/// A run folder as the reader can use it from `here`: `runs/3d/20261204T030117.171` when it is
+/// under `here`, the full path otherwise.
+fn shown_path(dir: &std::path::Path, here: Option<&std::path::Path>) -> String {
+    here.and_then(|here| dir.strip_prefix(here).ok())
         .unwrap_or(dir)
         .display()
         .to_string()
@@ -98,13 +96,14 @@ pub fn one_line(result: &LevelResult) -> String {
 pub fn table(results: &[LevelResult]) -> String {
     let mut out = String::new();
     // The figures go last: their length varies from a few characters to a hundred.
+    let here = std::env::current_dir().ok();
     let folders: Vec<String> = results
         .iter()
         .map(|r| {
             r.verdicts
                 .last()
                 .and_then(|v| v.run_dir.as_deref())
-                .map_or_else(|| "-".into(), shown_path)
+                .map_or_else(|| "-".into(), |dir| shown_path(dir, here.as_deref()))
         })
         .collect();
     let width = folders.iter().map(|f| f.chars().count()).max().unwrap_or(0);
@@ -158,7 +157,7 @@ mod tests {
 
     #[test]
     fn the_table_has_a_row_per_level_with_its_reason() {
-        let pass = Verdict::new(
+        let mut pass = Verdict::new(
             "3d",
             EngineName::Builtin,
             vec![Check::valid("budget", "within")
@@ -167,7 +166,6 @@ mod tests {
                     Figure::new("stable latency, median", "173 ms").with_limit("< 400 ms", true),
                 )],
         );
-        let mut pass = pass;
         pass.run_dir = Some(
             std::env::current_dir()
                 .unwrap()

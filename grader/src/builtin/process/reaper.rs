@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn finds_kills_and_names_a_tagged_process_that_left_its_group() {
         if !std::path::Path::new("/proc/self/environ").exists() {
-            errln!("skipping: needs /proc");
+            eprintln!("skipping: needs /proc");
             return;
         }
         become_subreaper();
@@ -264,7 +264,7 @@ mod tests {
             .env(TAG, format!("{prefix}n7"))
             .status();
         let Ok(status) = status else {
-            errln!("skipping: no setsid(1)");
+            eprintln!("skipping: no setsid(1)");
             return;
         };
         assert!(status.success());
